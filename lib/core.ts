@@ -1,0 +1,155 @@
+import createDebug from 'debug';
+import { failAnswer, OK_ANSWER, type Answer } from './answers';
+import { parseBody, type BodySource } from './body';
+import { CallbackFailedError, RecallWebhookError, SdkAppIdMismatchError } from './errors';
+import { assertRecallBody, toRecallEvent } from './event';
+import { normalizeOptions, type NormalizedOptions } from './options';
+import { verifySignature } from './signature';
+import { RECALL_COMMAND, type ErrorStage, type GroupRecallEvent, type RecallWebhookOptions } from './types';
+
+const debug = createDebug('tencent-chat-recall-webhook:core');
+
+/** What an adapter hands the core for one claimed request. */
+export interface IncomingCallback<Req> {
+  params: URLSearchParams;
+  request: Req;
+  /** Reads the body, rejecting with a `RecallWebhookError` when it is over `limit` bytes. */
+  readBody: (limit: number) => Promise<BodySource>;
+}
+
+/** The protocol, shared by every adapter: which requests to claim and how to answer them. */
+export interface RecallCore<Req> {
+  readonly options: NormalizedOptions<Req>;
+  /** True when the request is a POST of `Group.CallbackAfterRecallMsg`; other requests belong to other handlers. */
+  claims(method: string | undefined, params: URLSearchParams): boolean;
+  /** Runs every check, calls `onRecall` and resolves to the one answer; never rejects. */
+  handle(incoming: IncomingCallback<Req>): Promise<Answer>;
+}
+
+type Outcome = { ok: true } | { ok: false; error: unknown };
+const SUCCEEDED: Outcome = { ok: true };
+const TIMED_OUT = Symbol('timed out');
+
+export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, factory: string): RecallCore<Req> {
+  const options = normalizeOptions(userOptions, factory);
+  let authenticationOffLogged = false;
+
+  function claims(method: string | undefined, params: URLSearchParams): boolean {
+    if (method !== 'POST') return false;
+    const commands = params.getAll('CallbackCommand');
+    return commands.length === 1 && commands[0] === RECALL_COMMAND;
+  }
+
+  function checkSdkAppId(params: URLSearchParams): string {
+    const ids = params.getAll('SdkAppid');
+    if (ids.length === 0) throw new SdkAppIdMismatchError('missing SdkAppid');
+    if (ids.length > 1) throw new SdkAppIdMismatchError('SdkAppid given more than once');
+    if (!options.sdkAppIds.has(ids[0])) throw new SdkAppIdMismatchError('SdkAppid is not this app');
+    return ids[0];
+  }
+
+  function authenticate(params: URLSearchParams): void {
+    if (options.tokens.length === 0) {
+      if (!authenticationOffLogged) {
+        authenticationOffLogged = true;
+        debug('authentication is off: no token configured, Sign and RequestTime are not checked');
+      }
+      return;
+    }
+    verifySignature(single(params, 'Sign'), single(params, 'RequestTime'), options);
+  }
+
+  function report(error: unknown, stage: ErrorStage, event: GroupRecallEvent, request: Req): void {
+    debug('onRecall failed (%s) for group %s', stage, event.groupId);
+    if (!options.onError) return;
+    try {
+      options.onError(error, { stage, event, request });
+    } catch (onErrorFailure) {
+      debug('onError threw: %O', onErrorFailure);
+    }
+  }
+
+  function invoke(event: GroupRecallEvent, request: Req): Outcome | Promise<Outcome> {
+    try {
+      const result = options.onRecall(event, request);
+      if (!isThenable(result)) return SUCCEEDED;
+      return Promise.resolve(result).then(
+        () => SUCCEEDED,
+        (error: unknown) => ({ ok: false, error }),
+      );
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  async function dispatch(event: GroupRecallEvent, request: Req): Promise<Answer> {
+    if (options.respond === 'immediately') {
+      setImmediate(() => {
+        void Promise.resolve(invoke(event, request)).then((outcome) => {
+          if (!outcome.ok) report(outcome.error, 'after-answer', event, request);
+        });
+      });
+      debug('answered OK before running onRecall (respond: immediately)');
+      return OK_ANSWER;
+    }
+    const running = invoke(event, request);
+    const outcome = running instanceof Promise ? await settleOrTimeOut(running) : running;
+    if (outcome === TIMED_OUT) {
+      debug('onRecall still running after %d ms: acknowledged with OK', options.timeoutMs);
+      void (running as Promise<Outcome>).then((late) => {
+        if (!late.ok) report(late.error, 'after-answer', event, request);
+      });
+      return OK_ANSWER;
+    }
+    if (outcome.ok) return OK_ANSWER;
+    report(outcome.error, 'callback', event, request);
+    throw new CallbackFailedError(outcome.error);
+  }
+
+  function settleOrTimeOut(running: Promise<Outcome>): Promise<Outcome | typeof TIMED_OUT> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(resolve, options.timeoutMs, TIMED_OUT);
+    });
+    return Promise.race([running, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  async function process(incoming: IncomingCallback<Req>): Promise<Answer> {
+    const sdkAppId = checkSdkAppId(incoming.params);
+    authenticate(incoming.params);
+    const body = parseBody(await incoming.readBody(options.limit), options.limit);
+    assertRecallBody(body);
+    const event = toRecallEvent(body, {
+      sdkAppId,
+      clientIp: incoming.params.get('ClientIP') ?? undefined,
+      optPlatform: incoming.params.get('OptPlatform') ?? undefined,
+    });
+    const answer = await dispatch(event, incoming.request);
+    debug('handled recall in group %s (%d messages)', event.groupId, event.messages.length);
+    return answer;
+  }
+
+  function handle(incoming: IncomingCallback<Req>): Promise<Answer> {
+    return process(incoming).catch((error: unknown) => {
+      if (error instanceof RecallWebhookError) {
+        debug('rejected with %d: %s', error.status, error.message);
+        return failAnswer(error.status, error.message);
+      }
+      debug('internal error: %O', error);
+      return failAnswer(500, 'internal error');
+    });
+  }
+
+  return { options, claims, handle };
+}
+
+function single(params: URLSearchParams, name: string): string | undefined {
+  const values = params.getAll(name);
+  return values.length === 1 ? values[0] : undefined;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
+  );
+}

@@ -1,0 +1,76 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import createDebug from 'debug';
+import getRawBody from 'raw-body';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { JSON_CONTENT_TYPE, type Answer } from './answers';
+import type { BodySource } from './body';
+import { createRecallCore } from './core';
+import { InvalidBodyError, PayloadTooLargeError, UnsupportedEncodingError } from './errors';
+import type { RecallWebhookOptions } from './types';
+
+const debug = createDebug('tencent-chat-recall-webhook:express');
+
+/**
+ * Express middleware for `Group.CallbackAfterRecallMsg`. Requests that are not a POST of that
+ * command go to `next()` with their body unread, so other callback handlers can share the URL.
+ */
+export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHandler {
+  const core = createRecallCore(options, 'recallWebhook');
+
+  return function recallWebhookMiddleware(req: Request, res: Response, next: NextFunction): void {
+    if (req.method !== 'POST') {
+      next();
+      return;
+    }
+    const params = queryParams(req.url);
+    if (!core.claims(req.method, params)) {
+      debug('passed on: CallbackCommand is not %s', 'Group.CallbackAfterRecallMsg');
+      next();
+      return;
+    }
+    void core
+      .handle({ params, request: req, readBody: (limit) => readBody(req, limit) })
+      .then((answer) => writeAnswer(res, answer));
+  };
+}
+
+function queryParams(url: string): URLSearchParams {
+  const start = url.indexOf('?');
+  return new URLSearchParams(start === -1 ? '' : url.slice(start + 1));
+}
+
+/** Takes the body in whatever state earlier middleware left it, or reads the stream itself. */
+function readBody(req: IncomingMessage & { body?: unknown }, limit: number): Promise<BodySource> {
+  if (req.readableEnded || !req.readable) return Promise.resolve(sourceOf(req.body));
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    return Promise.reject(new UnsupportedEncodingError());
+  }
+  return getRawBody(req, { limit, length: req.headers['content-length'] }).then(
+    (bytes): BodySource => ({ kind: 'bytes', bytes }),
+    (error: { type?: string }) => {
+      throw error.type === 'entity.too.large'
+        ? new PayloadTooLargeError()
+        : new InvalidBodyError(error.type === 'request.size.invalid' ? 'body length does not match Content-Length' : 'could not read the body');
+    },
+  );
+}
+
+function sourceOf(body: unknown): BodySource {
+  if (body instanceof Uint8Array) return { kind: 'bytes', bytes: body };
+  if (typeof body === 'string') return { kind: 'text', text: body };
+  return { kind: 'parsed', value: body };
+}
+
+function writeAnswer(res: ServerResponse, answer: Answer): void {
+  if (res.headersSent) {
+    debug('answer %d not written: the response had already started', answer.status);
+    return;
+  }
+  res.statusCode = answer.status;
+  res.setHeader('Content-Type', JSON_CONTENT_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(answer.body));
+  // The rest of an oversized body is never read; closing spares the client a hanging upload.
+  if (answer.status === 413) res.setHeader('Connection', 'close');
+  res.end(answer.body);
+}

@@ -1,0 +1,66 @@
+import bytes from 'bytes';
+import Joi from 'joi';
+import type { ErrorContext, RecallHandler, RecallWebhookOptions } from './types';
+
+/** Options after validation and defaults, computed once per middleware. */
+export interface NormalizedOptions<Req> {
+  sdkAppIds: ReadonlySet<string>;
+  onRecall: RecallHandler<Req>;
+  limit: number;
+  timeoutMs: number;
+  respond: 'after-callback' | 'immediately';
+  onError: ((error: unknown, context: ErrorContext<Req>) => void) | undefined;
+  tokens: readonly string[];
+  toleranceSeconds: number;
+  now: () => number;
+}
+
+const TENCENT_DEADLINE_MS = 2000;
+
+const sdkAppId = Joi.alternatives(
+  Joi.number().integer().positive(),
+  Joi.string().pattern(/^[1-9]\d*$/, 'digits'),
+).messages({ 'alternatives.match': '{{#label}} must be a positive integer or a string of digits' });
+
+const byteSize = Joi.alternatives(
+  Joi.number().integer().positive(),
+  Joi.string().custom((value: string) => {
+    const parsed = bytes.parse(value);
+    if (parsed === null || !Number.isFinite(parsed) || parsed <= 0) throw new Error('not a size');
+    return parsed;
+  }),
+).messages({ 'alternatives.match': '{{#label}} must be a positive number of bytes or a size such as "100kb"' });
+
+const token = Joi.string().min(1);
+
+const optionsSchema = Joi.object({
+  sdkAppId: Joi.alternatives(sdkAppId, Joi.array().items(sdkAppId).min(1)).required(),
+  onRecall: Joi.function().required(),
+  limit: byteSize.default('100kb'),
+  timeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1500),
+  respond: Joi.string().valid('after-callback', 'immediately').default('after-callback'),
+  onError: Joi.function(),
+  token: Joi.alternatives(token, Joi.array().items(token).min(1)),
+  toleranceSeconds: Joi.number().integer().min(1).default(60),
+  now: Joi.function(),
+})
+  .required()
+  .prefs({ abortEarly: true, errors: { label: 'path' } });
+
+/** Validates the options once, when the factory is called; throws a `TypeError` naming the option. */
+export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factory: string): NormalizedOptions<Req> {
+  const { error, value } = optionsSchema.validate(options);
+  if (error) throw new TypeError(`${factory}: invalid options: ${error.message}`);
+  const sdkAppIds = ([] as Array<number | string>).concat(value.sdkAppId).map(String);
+  return {
+    sdkAppIds: new Set(sdkAppIds),
+    onRecall: value.onRecall,
+    limit: typeof value.limit === 'number' ? value.limit : (bytes.parse(value.limit) as number),
+    timeoutMs: value.timeoutMs,
+    respond: value.respond,
+    onError: value.onError,
+    tokens: value.token === undefined ? [] : ([] as string[]).concat(value.token),
+    toleranceSeconds: value.toleranceSeconds,
+    now: value.now ?? Date.now,
+  };
+}

@@ -1,0 +1,45 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { SignatureVerificationError } from './errors';
+
+const REQUEST_TIME = /^\d{1,12}$/;
+const SIGN = /^[0-9a-fA-F]{64}$/;
+
+/** Tencent's callback signature: `sha256(token + requestTime)` as lowercase hex. */
+export function signRequestTime(token: string, requestTime: number | string): string {
+  return createHash('sha256').update(token + String(requestTime)).digest('hex');
+}
+
+export interface SignatureCheck {
+  tokens: readonly string[];
+  toleranceSeconds: number;
+  now: () => number;
+}
+
+/**
+ * Throws a `SignatureVerificationError` unless `sign` matches one of the tokens for a
+ * `requestTime` within the tolerance of now. Every token is compared, in constant time, so the
+ * timing does not reveal which one matched.
+ */
+export function verifySignature(
+  sign: string | undefined,
+  requestTime: string | undefined,
+  check: SignatureCheck,
+): void {
+  if (requestTime === undefined || !REQUEST_TIME.test(requestTime)) {
+    throw new SignatureVerificationError('missing or malformed RequestTime');
+  }
+  if (sign === undefined || !SIGN.test(sign)) {
+    throw new SignatureVerificationError('missing or malformed Sign');
+  }
+  const skewMs = Math.abs(check.now() - Number(requestTime) * 1000);
+  if (!(skewMs <= check.toleranceSeconds * 1000)) {
+    throw new SignatureVerificationError('RequestTime is outside the accepted window');
+  }
+  const given = Buffer.from(sign, 'hex');
+  let matched = false;
+  for (const token of check.tokens) {
+    const expected = createHash('sha256').update(token + requestTime).digest();
+    matched = timingSafeEqual(given, expected) || matched;
+  }
+  if (!matched) throw new SignatureVerificationError('Sign does not match');
+}
