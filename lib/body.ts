@@ -5,9 +5,7 @@ import { InvalidBodyError, PayloadTooLargeError } from './errors';
  * (whatever the Content-Type said), or a value an earlier body parser already produced.
  */
 export type BodySource =
-  | { kind: 'bytes'; bytes: Uint8Array }
-  | { kind: 'text'; text: string }
-  | { kind: 'parsed'; value: unknown };
+  { kind: 'bytes'; bytes: Uint8Array } | { kind: 'text'; text: string } | { kind: 'parsed'; value: unknown };
 
 const BYTE_ORDER_MARK = 0xfeff;
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });

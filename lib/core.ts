@@ -150,6 +150,8 @@ function single(params: URLSearchParams, name: string): string | undefined {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
-    value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
   );
 }

@@ -51,7 +51,11 @@ function readBody(req: IncomingMessage & { body?: unknown }, limit: number): Pro
     (error: { type?: string }) => {
       throw error.type === 'entity.too.large'
         ? new PayloadTooLargeError()
-        : new InvalidBodyError(error.type === 'request.size.invalid' ? 'body length does not match Content-Length' : 'could not read the body');
+        : new InvalidBodyError(
+            error.type === 'request.size.invalid'
+              ? 'body length does not match Content-Length'
+              : 'could not read the body',
+          );
     },
   );
 }

@@ -11,7 +11,9 @@ const debug = createDebug('tencent-chat-recall-webhook:fetch');
  * A Fetch-API handler for `Group.CallbackAfterRecallMsg`, for serverless and edge runtimes. It
  * resolves to `null` for a request that is not this callback, so the caller can route it elsewhere.
  */
-export function createRecallHandler(options: RecallWebhookOptions<Request>): (request: Request) => Promise<Response | null> {
+export function createRecallHandler(
+  options: RecallWebhookOptions<Request>,
+): (request: Request) => Promise<Response | null> {
   const core = createRecallCore(options, 'createRecallHandler');
 
   return async function recallHandler(request: Request): Promise<Response | null> {

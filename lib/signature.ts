@@ -6,7 +6,9 @@ const SIGN = /^[0-9a-fA-F]{64}$/;
 
 /** Tencent's callback signature: `sha256(token + requestTime)` as lowercase hex. */
 export function signRequestTime(token: string, requestTime: number | string): string {
-  return createHash('sha256').update(token + String(requestTime)).digest('hex');
+  return createHash('sha256')
+    .update(token + String(requestTime))
+    .digest('hex');
 }
 
 export interface SignatureCheck {
@@ -38,7 +40,9 @@ export function verifySignature(
   const given = Buffer.from(sign, 'hex');
   let matched = false;
   for (const token of check.tokens) {
-    const expected = createHash('sha256').update(token + requestTime).digest();
+    const expected = createHash('sha256')
+      .update(token + requestTime)
+      .digest();
     matched = timingSafeEqual(given, expected) || matched;
   }
   if (!matched) throw new SignatureVerificationError('Sign does not match');

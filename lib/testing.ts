@@ -21,7 +21,9 @@ export function createRecallEvent(overrides: Partial<GroupRecallCallbackBody> = 
     Operator_Account: 'user_alice',
     Type: 'Community',
     GroupId: '@TGS#_@TGS#cQVLVHIM62CJ',
-    MsgSeqList: [{ MsgSeq: msgSeq, MsgId: `144115213033478435-${Math.floor(eventTime / 1000)}-${2512805311 + msgSeq}` }],
+    MsgSeqList: [
+      { MsgSeq: msgSeq, MsgId: `144115213033478435-${Math.floor(eventTime / 1000)}-${2512805311 + msgSeq}` },
+    ],
     TopicId: '@TGS#_@TGS#cQVLVHIM62CJ@TOPIC#_TestTopic',
     EventTime: String(eventTime),
     ...overrides,
@@ -43,7 +45,10 @@ export interface CallbackQueryOptions {
  * The query Tencent puts on the callback URL, as a plain object for supertest's `.query()`;
  * `new URLSearchParams(createCallbackQuery(…))` makes it a URL's search string.
  */
-export function createCallbackQuery(sdkAppId: number | string, options: CallbackQueryOptions = {}): Record<string, string> {
+export function createCallbackQuery(
+  sdkAppId: number | string,
+  options: CallbackQueryOptions = {},
+): Record<string, string> {
   const query: Record<string, string> = {
     SdkAppid: String(sdkAppId),
     CallbackCommand: options.callbackCommand ?? RECALL_COMMAND,
