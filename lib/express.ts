@@ -19,6 +19,7 @@ export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHa
 
   return function recallWebhookMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (req.method !== 'POST') {
+      debug('passed on: method is %s, not POST', req.method);
       next();
       return;
     }
@@ -41,7 +42,12 @@ function queryParams(url: string): URLSearchParams {
 
 /** Takes the body in whatever state earlier middleware left it, or reads the stream itself. */
 function readBody(req: IncomingMessage & { body?: unknown }, limit: number): Promise<BodySource> {
-  if (req.readableEnded || !req.readable) return Promise.resolve(sourceOf(req.body));
+  if (req.readableEnded || !req.readable) {
+    // An earlier parser (express.json() has its own, larger default limit) read the stream:
+    // the size Tencent sent still counts against this middleware's limit.
+    if (Number(req.headers['content-length']) > limit) return Promise.reject(new PayloadTooLargeError());
+    return Promise.resolve(sourceOf(req.body));
+  }
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     return Promise.reject(new UnsupportedEncodingError());

@@ -17,7 +17,10 @@ export function createRecallHandler(
   const core = createRecallCore(options, 'createRecallHandler');
 
   return async function recallHandler(request: Request): Promise<Response | null> {
-    if (request.method !== 'POST') return null;
+    if (request.method !== 'POST') {
+      debug('passed on: method is %s, not POST', request.method);
+      return null;
+    }
     const params = new URL(request.url).searchParams;
     if (!core.claims(request.method, params)) {
       debug('passed on: CallbackCommand is not %s', 'Group.CallbackAfterRecallMsg');

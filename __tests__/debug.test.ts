@@ -1,0 +1,92 @@
+/** Rule 8: debug logging says why; it never prints a token or a signature. */
+import { format } from 'node:util';
+import createDebug from 'debug';
+import { createRecallHandler } from '../lib';
+import { createCallbackQuery, createRecallEvent, signRequestTime } from '../lib/testing';
+import { SDK_APP_ID } from './cases';
+
+const TOKEN = 'debug-secret-token-123';
+const lines: string[] = [];
+const originalLog = createDebug.log;
+const originalNamespaces = createDebug.disable();
+
+beforeAll(() => {
+  createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
+  createDebug.enable('tencent-chat-recall-webhook:*');
+});
+afterAll(() => {
+  createDebug.log = originalLog;
+  createDebug.enable(originalNamespaces);
+});
+beforeEach(() => {
+  lines.length = 0;
+});
+
+const url = (query: Record<string, string>) =>
+  `https://example.com/cb?${new URLSearchParams(query).toString()}`;
+const post = (query: Record<string, string>, body = JSON.stringify(createRecallEvent())) =>
+  new Request(url(query), { method: 'POST', body });
+
+describe('debug logging', () => {
+  it('says why a request was passed on', async () => {
+    const handler = createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall: () => {} });
+    await handler(new Request(url(createCallbackQuery(SDK_APP_ID)), { method: 'GET' }));
+    await handler(post(createCallbackQuery(SDK_APP_ID, { callbackCommand: 'Group.CallbackAfterSendMsg' })));
+    const text = lines.join('\n');
+    expect(text).toContain('passed on: method is GET, not POST');
+    expect(text).toContain('passed on: CallbackCommand is not Group.CallbackAfterRecallMsg');
+  });
+
+  it('says why a request was rejected or handled', async () => {
+    const handler = createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall: () => {} });
+    await handler(post(createCallbackQuery(999)));
+    await handler(post(createCallbackQuery(SDK_APP_ID), '{'));
+    await handler(post(createCallbackQuery(SDK_APP_ID), JSON.stringify(createRecallEvent({ GroupId: 'logged-group' }))));
+    const text = lines.join('\n');
+    expect(text).toContain('rejected with 403: SdkAppid is not this app');
+    expect(text).toContain('rejected with 400: body is not valid JSON');
+    expect(text).toContain('handled recall in group logged-group (1 messages)');
+  });
+
+  it('logs once that authentication is off', async () => {
+    const handler = createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall: () => {} });
+    await handler(post(createCallbackQuery(SDK_APP_ID)));
+    await handler(post(createCallbackQuery(SDK_APP_ID)));
+    expect(lines.filter((line) => line.includes('authentication is off'))).toHaveLength(1);
+  });
+
+  it('never prints the token or a signature', async () => {
+    const now = Date.now();
+    const handler = createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall: () => {}, token: TOKEN, now: () => now });
+    const good = createCallbackQuery(SDK_APP_ID, { token: TOKEN, timestamp: now });
+    const forged = createCallbackQuery(SDK_APP_ID, { token: 'forger', timestamp: now });
+    const stale = createCallbackQuery(SDK_APP_ID, { token: TOKEN, timestamp: now - 120_000 });
+    expect((await handler(post(good)))!.status).toBe(200);
+    expect((await handler(post(forged)))!.status).toBe(401);
+    expect((await handler(post(stale)))!.status).toBe(401);
+    const text = lines.join('\n');
+    expect(text).toContain('rejected with 401: Sign does not match');
+    expect(text).toContain('rejected with 401: RequestTime is outside the accepted window');
+    for (const secret of [TOKEN, good.Sign, forged.Sign, stale.Sign, signRequestTime(TOKEN, forged.RequestTime)]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).not.toContain('authentication is off');
+  });
+
+  it('logs a failing onRecall and an onError that throws', async () => {
+    const handler = createRecallHandler({
+      sdkAppId: SDK_APP_ID,
+      onRecall: () => {
+        throw new Error('x');
+      },
+      onError: () => {
+        throw new Error('onError broke');
+      },
+    });
+    const response = await handler(post(createCallbackQuery(SDK_APP_ID)));
+    expect(response!.status).toBe(500);
+    const text = lines.join('\n');
+    expect(text).toContain('onRecall failed (callback)');
+    expect(text).toContain('onError threw');
+  });
+});

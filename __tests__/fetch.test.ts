@@ -1,0 +1,137 @@
+/** The behaviour table through the Fetch handler, with Node's global Request (no Express). */
+import { createRecallHandler } from '../lib';
+import { cases, SDK_APP_ID, body, query, queryString, type Case } from './cases';
+import { checkAnswer, recorder } from './harness';
+
+const URL_BASE = 'https://example.com/tencent-chat/callback';
+const CONTENT_TYPES: Array<string | undefined> = ['application/json', undefined, 'text/plain'];
+
+function buildRequest(testCase: Case, contentType: string | undefined): Request {
+  const search = queryString(testCase.query);
+  const headers = new Headers(testCase.headers);
+  if (contentType !== undefined) headers.set('Content-Type', contentType);
+  const method = testCase.method ?? 'POST';
+  // A Uint8Array body adds no Content-Type of its own (a string would add text/plain).
+  const payload = testCase.body === undefined ? undefined : new TextEncoder().encode(testCase.body);
+  return new Request(search ? `${URL_BASE}?${search}` : URL_BASE, {
+    method,
+    headers,
+    body: method === 'GET' ? undefined : payload,
+  });
+}
+
+describe.each(CONTENT_TYPES.map((ct) => [ct ?? 'no Content-Type', ct] as const))(
+  'Fetch handler, Content-Type %s',
+  (_label, contentType) => {
+    it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {
+      const rec = recorder<Request>(testCase);
+      const handler = createRecallHandler(rec.options);
+      const request = buildRequest(testCase, contentType);
+      const started = Date.now();
+      const response = await handler(request);
+      const elapsedMs = Date.now() - started;
+      if (testCase.expected.passThrough) {
+        // Not this callback: null, and the body is still there for whoever handles it.
+        expect(response).toBeNull();
+        expect(request.bodyUsed).toBe(false);
+        expect(await request.text()).toBe(testCase.body ?? '');
+        expect(rec.events).toHaveLength(0);
+        return;
+      }
+      expect(response).toBeInstanceOf(Response);
+      const text = await response!.text();
+      await checkAnswer(testCase, rec, {
+        status: response!.status,
+        contentType: response!.headers.get('content-type'),
+        text,
+        elapsedMs,
+      });
+      if (testCase.expected.called) expect(rec.requests[0]).toBe(request);
+    });
+  },
+);
+
+describe('Fetch handler: reading the body', () => {
+  const options = (extra: object = {}) => ({ sdkAppId: SDK_APP_ID, onRecall: jest.fn(), ...extra });
+  const url = `${URL_BASE}?${queryString(query())}`;
+
+  it('413 from a declared Content-Length over the limit, without reading the body', async () => {
+    const handler = createRecallHandler(options({ limit: 10 }));
+    const request = new Request(url, { method: 'POST', body: body(), headers: { 'Content-Length': '5000' } });
+    const response = await handler(request);
+    expect(response!.status).toBe(413);
+    expect(request.bodyUsed).toBe(false);
+  });
+
+  it('reads a body that arrives in several chunks', async () => {
+    const onRecall = jest.fn();
+    const handler = createRecallHandler(options({ onRecall }));
+    const text = body({ GroupId: 'chunked-group' });
+    const bytes = new TextEncoder().encode(text);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.subarray(0, 10));
+        controller.enqueue(bytes.subarray(10, 50));
+        controller.enqueue(bytes.subarray(50));
+        controller.close();
+      },
+    });
+    const response = await handler(new Request(url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit));
+    expect(response!.status).toBe(200);
+    expect(onRecall).toHaveBeenCalledTimes(1);
+    expect(onRecall.mock.calls[0][0].groupId).toBe('chunked-group');
+    expect(onRecall.mock.calls[0][0].raw).toEqual(JSON.parse(text));
+  });
+
+  it('stops reading and answers 413 once a streamed body passes the limit', async () => {
+    const handler = createRecallHandler(options({ limit: 100 }));
+    let pulls = 0;
+    let cancelled = false;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue(new Uint8Array(60).fill(0x20));
+        if (pulls > 100) controller.close();
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const response = await handler(new Request(url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit));
+    expect(response!.status).toBe(413);
+    expect(JSON.parse(await response!.text()).ErrorInfo).toContain('larger than the limit');
+    expect(cancelled).toBe(true);
+    expect(pulls).toBeLessThan(10);
+  });
+
+  it('400 empty body for a POST without a body', async () => {
+    const handler = createRecallHandler(options());
+    const response = await handler(new Request(url, { method: 'POST' }));
+    expect(response!.status).toBe(400);
+    expect(JSON.parse(await response!.text()).ErrorInfo).toContain('empty body');
+  });
+
+  it.each(['gzip', 'br', 'deflate'])('415 for Content-Encoding %s', async (encoding) => {
+    const onRecall = jest.fn();
+    const handler = createRecallHandler(options({ onRecall }));
+    const response = await handler(
+      new Request(url, { method: 'POST', body: body(), headers: { 'Content-Encoding': encoding } }),
+    );
+    expect(response!.status).toBe(415);
+    expect(response!.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(await response!.text())).toEqual({
+      ActionStatus: 'FAIL',
+      ErrorInfo: 'unsupported Content-Encoding',
+      ErrorCode: 1,
+    });
+    expect(onRecall).not.toHaveBeenCalled();
+  });
+
+  it('accepts Content-Encoding identity', async () => {
+    const handler = createRecallHandler(options());
+    const response = await handler(
+      new Request(url, { method: 'POST', body: body(), headers: { 'Content-Encoding': 'Identity' } }),
+    );
+    expect(response!.status).toBe(200);
+  });
+});
