@@ -145,7 +145,12 @@ export const cases: Case[] = [
   },
 
   // Rule 2: SdkAppid.
-  { name: '403 when SdkAppid is missing', query: query({ SdkAppid: undefined }), body: body(), expected: fail(403, 'missing SdkAppid') },
+  {
+    name: '403 when SdkAppid is missing',
+    query: query({ SdkAppid: undefined }),
+    body: body(),
+    expected: fail(403, 'missing SdkAppid'),
+  },
   {
     name: '403 when SdkAppid is given twice',
     query: query({ SdkAppid: [String(SDK_APP_ID), String(SDK_APP_ID)] }),
@@ -158,7 +163,12 @@ export const cases: Case[] = [
     body: body(),
     expected: fail(403, 'not this app'),
   },
-  { name: '403 when SdkAppid is empty', query: query({ SdkAppid: '' }), body: body(), expected: fail(403, 'not this app') },
+  {
+    name: '403 when SdkAppid is empty',
+    query: query({ SdkAppid: '' }),
+    body: body(),
+    expected: fail(403, 'not this app'),
+  },
   {
     name: '403 before the body is read: an invalid body with a wrong SdkAppid',
     query: query({ SdkAppid: String(OTHER_APP_ID) }),
@@ -254,20 +264,55 @@ export const cases: Case[] = [
     body: JSON.stringify({ ...createRecallEvent(), CallbackCommand: 'Group.CallbackAfterSendMsg' }),
     expected: fail(400, 'CallbackCommand'),
   },
-  { name: '400 naming CallbackCommand when it is missing', query: query(), body: bodyWithout('CallbackCommand'), expected: fail(400, 'CallbackCommand') },
-  { name: '400 naming GroupId when it is missing', query: query(), body: bodyWithout('GroupId'), expected: fail(400, 'GroupId') },
-  { name: '400 naming GroupId when it is empty', query: query(), body: body({ GroupId: '' }), expected: fail(400, 'GroupId') },
+  {
+    name: '400 naming CallbackCommand when it is missing',
+    query: query(),
+    body: bodyWithout('CallbackCommand'),
+    expected: fail(400, 'CallbackCommand'),
+  },
+  {
+    name: '400 naming GroupId when it is missing',
+    query: query(),
+    body: bodyWithout('GroupId'),
+    expected: fail(400, 'GroupId'),
+  },
+  {
+    name: '400 naming GroupId when it is empty',
+    query: query(),
+    body: body({ GroupId: '' }),
+    expected: fail(400, 'GroupId'),
+  },
   { name: '400 naming Type when it is empty', query: query(), body: body({ Type: '' }), expected: fail(400, 'Type') },
-  { name: '400 naming Type when it is a number', query: query(), body: body({ Type: 3 as unknown as string }), expected: fail(400, 'Type') },
-  { name: '400 naming Operator_Account when it is missing', query: query(), body: bodyWithout('Operator_Account'), expected: fail(400, 'Operator_Account') },
+  {
+    name: '400 naming Type when it is a number',
+    query: query(),
+    body: body({ Type: 3 as unknown as string }),
+    expected: fail(400, 'Type'),
+  },
+  {
+    name: '400 naming Operator_Account when it is missing',
+    query: query(),
+    body: bodyWithout('Operator_Account'),
+    expected: fail(400, 'Operator_Account'),
+  },
   {
     name: '400 naming Operator_Account when it is not a string',
     query: query(),
     body: body({ Operator_Account: 7 as unknown as string }),
     expected: fail(400, 'Operator_Account'),
   },
-  { name: '400 naming MsgSeqList when it is missing', query: query(), body: bodyWithout('MsgSeqList'), expected: fail(400, 'MsgSeqList') },
-  { name: '400 naming MsgSeqList when it is empty', query: query(), body: body({ MsgSeqList: [] }), expected: fail(400, 'MsgSeqList') },
+  {
+    name: '400 naming MsgSeqList when it is missing',
+    query: query(),
+    body: bodyWithout('MsgSeqList'),
+    expected: fail(400, 'MsgSeqList'),
+  },
+  {
+    name: '400 naming MsgSeqList when it is empty',
+    query: query(),
+    body: body({ MsgSeqList: [] }),
+    expected: fail(400, 'MsgSeqList'),
+  },
   {
     name: '400 naming MsgSeqList[0] when an item is not an object',
     query: query(),
@@ -310,20 +355,60 @@ export const cases: Case[] = [
     body: body({ MsgSeqList: [{ MsgSeq: 1, MsgId: 5 as unknown as string }] }),
     expected: fail(400, 'MsgSeqList[0].MsgId'),
   },
-  { name: '400 naming TopicId when it is not a string', query: query(), body: body({ TopicId: 12 as unknown as string }), expected: fail(400, 'TopicId') },
-  { name: '400 naming EventTime when it is missing', query: query(), body: bodyWithout('EventTime'), expected: fail(400, 'EventTime') },
-  { name: '400 naming EventTime when it is negative', query: query(), body: body({ EventTime: -1 }), expected: fail(400, 'EventTime') },
-  { name: '400 naming EventTime when it is a fraction', query: query(), body: body({ EventTime: 1670574414123.5 }), expected: fail(400, 'EventTime') },
-  { name: '400 naming EventTime when it is a string of non-digits', query: query(), body: body({ EventTime: '1670574414123ms' }), expected: fail(400, 'EventTime') },
-  { name: '400 naming EventTime when it is a negative string', query: query(), body: body({ EventTime: '-1670574414123' }), expected: fail(400, 'EventTime') },
-  { name: '400 naming EventTime when it is an empty string', query: query(), body: body({ EventTime: '' }), expected: fail(400, 'EventTime') },
+  {
+    name: '400 naming TopicId when it is not a string',
+    query: query(),
+    body: body({ TopicId: 12 as unknown as string }),
+    expected: fail(400, 'TopicId'),
+  },
+  {
+    name: '400 naming EventTime when it is missing',
+    query: query(),
+    body: bodyWithout('EventTime'),
+    expected: fail(400, 'EventTime'),
+  },
+  {
+    name: '400 naming EventTime when it is negative',
+    query: query(),
+    body: body({ EventTime: -1 }),
+    expected: fail(400, 'EventTime'),
+  },
+  {
+    name: '400 naming EventTime when it is a fraction',
+    query: query(),
+    body: body({ EventTime: 1670574414123.5 }),
+    expected: fail(400, 'EventTime'),
+  },
+  {
+    name: '400 naming EventTime when it is a string of non-digits',
+    query: query(),
+    body: body({ EventTime: '1670574414123ms' }),
+    expected: fail(400, 'EventTime'),
+  },
+  {
+    name: '400 naming EventTime when it is a negative string',
+    query: query(),
+    body: body({ EventTime: '-1670574414123' }),
+    expected: fail(400, 'EventTime'),
+  },
+  {
+    name: '400 naming EventTime when it is an empty string',
+    query: query(),
+    body: body({ EventTime: '' }),
+    expected: fail(400, 'EventTime'),
+  },
   {
     name: '400 naming EventTime when its digits are beyond the safe integers',
     query: query(),
     body: body({ EventTime: '9007199254740993' }),
     expected: fail(400, 'EventTime'),
   },
-  { name: '400 naming EventTime when it is a boolean', query: query(), body: body({ EventTime: true as unknown as number }), expected: fail(400, 'EventTime') },
+  {
+    name: '400 naming EventTime when it is a boolean',
+    query: query(),
+    body: body({ EventTime: true as unknown as number }),
+    expected: fail(400, 'EventTime'),
+  },
 
   // The event.
   {
@@ -509,7 +594,13 @@ export const cases: Case[] = [
     body: body(),
     expected: OK,
   },
-  { name: 'a signed request is accepted', options: tokenOptions, query: signedQuery(TOKEN, FIXED_NOW_MS), body: body(), expected: OK },
+  {
+    name: 'a signed request is accepted',
+    options: tokenOptions,
+    query: signedQuery(TOKEN, FIXED_NOW_MS),
+    body: body(),
+    expected: OK,
+  },
   {
     name: 'RequestTime exactly toleranceSeconds in the past is accepted',
     options: tokenOptions,
@@ -592,7 +683,9 @@ export const cases: Case[] = [
   {
     name: '401 when RequestTime is given twice',
     options: tokenOptions,
-    query: signedQuery(TOKEN, FIXED_NOW_MS, { RequestTime: [String(FIXED_NOW_MS / 1000), String(FIXED_NOW_MS / 1000)] }),
+    query: signedQuery(TOKEN, FIXED_NOW_MS, {
+      RequestTime: [String(FIXED_NOW_MS / 1000), String(FIXED_NOW_MS / 1000)],
+    }),
     body: body(),
     expected: fail(401, 'malformed RequestTime'),
   },

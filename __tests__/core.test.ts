@@ -207,7 +207,11 @@ describe('createRecallCore', () => {
     const { value } = incoming(validBody());
     expect(await core({ onRecall }).handle(value)).toBe(OK_ANSWER);
     expect(onRecall).toHaveBeenCalledTimes(1);
-    expect(onRecall.mock.calls[0][0]).toMatchObject({ sdkAppId: String(SDK_APP_ID), clientIp: '127.0.0.1', optPlatform: 'Android' });
+    expect(onRecall.mock.calls[0][0]).toMatchObject({
+      sdkAppId: String(SDK_APP_ID),
+      clientIp: '127.0.0.1',
+      optPlatform: 'Android',
+    });
     expect(onRecall.mock.calls[0][1]).toBe(REQUEST);
   });
 

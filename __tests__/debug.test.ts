@@ -22,8 +22,7 @@ beforeEach(() => {
   lines.length = 0;
 });
 
-const url = (query: Record<string, string>) =>
-  `https://example.com/cb?${new URLSearchParams(query).toString()}`;
+const url = (query: Record<string, string>) => `https://example.com/cb?${new URLSearchParams(query).toString()}`;
 const post = (query: Record<string, string>, body = JSON.stringify(createRecallEvent())) =>
   new Request(url(query), { method: 'POST', body });
 
@@ -41,7 +40,9 @@ describe('debug logging', () => {
     const handler = createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall: () => {} });
     await handler(post(createCallbackQuery(999)));
     await handler(post(createCallbackQuery(SDK_APP_ID), '{'));
-    await handler(post(createCallbackQuery(SDK_APP_ID), JSON.stringify(createRecallEvent({ GroupId: 'logged-group' }))));
+    await handler(
+      post(createCallbackQuery(SDK_APP_ID), JSON.stringify(createRecallEvent({ GroupId: 'logged-group' }))),
+    );
     const text = lines.join('\n');
     expect(text).toContain('rejected with 403: SdkAppid is not this app');
     expect(text).toContain('rejected with 400: body is not valid JSON');

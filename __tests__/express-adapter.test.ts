@@ -35,7 +35,11 @@ describe('recallWebhook in an Express app', () => {
         .post(PATH)
         .query(createCallbackQuery(SDK_APP_ID, { callbackCommand: 'Group.CallbackAfterSendMsg' }))
         .send({ CallbackCommand: 'Group.CallbackAfterSendMsg', GroupId: 'g-send' });
-      expect(sendMsg.body).toEqual({ handledBy: 'send-msg handler', command: 'Group.CallbackAfterSendMsg', group: 'g-send' });
+      expect(sendMsg.body).toEqual({
+        handledBy: 'send-msg handler',
+        command: 'Group.CallbackAfterSendMsg',
+        group: 'g-send',
+      });
 
       const recall = await request(server)
         .post(PATH)
@@ -64,7 +68,11 @@ describe('recallWebhook in an Express app', () => {
     app.use(PATH, recallWebhook({ sdkAppId: SDK_APP_ID, onRecall }));
     await withServer(app, async (server) => {
       const answers = await Promise.all(
-        Array.from({ length: 5 }, (_, i) => request(server).post(recallUrl).send(createRecallEvent({ GroupId: `g${i}` }))),
+        Array.from({ length: 5 }, (_, i) =>
+          request(server)
+            .post(recallUrl)
+            .send(createRecallEvent({ GroupId: `g${i}` })),
+        ),
       );
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
     });

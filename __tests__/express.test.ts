@@ -67,50 +67,55 @@ async function send(server: Server, testCase: Case, contentType: string | undefi
   for (const [name, value] of Object.entries(testCase.headers ?? {})) req = req.set(name, value);
   const started = Date.now();
   // superagent sends a string as-is once a Content-Type is set; a Buffer leaves the header out.
-  const payload = contentType === undefined && testCase.body !== undefined ? Buffer.from(testCase.body, 'utf8') : testCase.body;
+  const payload =
+    contentType === undefined && testCase.body !== undefined ? Buffer.from(testCase.body, 'utf8') : testCase.body;
   const res = payload === undefined ? await req : await req.send(payload);
   return { res, elapsedMs: Date.now() - started };
 }
 
 describe.each(MOUNTS)('Express middleware, body parser before it: %s', (mount) => {
-  describe.each(CONTENT_TYPES.map((ct) => [ct ?? 'no Content-Type', ct] as const))('Content-Type %s', (_label, contentType) => {
-    it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {
-      const rec = recorder<Request>(testCase);
-      const server = await listen(buildApp(mount, rec));
-      try {
-        const { res, elapsedMs } = await send(server, testCase, contentType);
-        const parsedByJson = mount === 'json' && contentType === 'application/json';
-        const rejectedFirst =
-          testCase.preParserRejects?.mounts.includes(mount) && testCase.preParserRejects.contentTypes.includes(contentType);
-        if (rejectedFirst) {
-          // express.json() answers this itself (its own error), before the middleware runs.
-          expect(res.status).toBe(400);
-          expect(rec.events).toHaveLength(0);
-          return;
+  describe.each(CONTENT_TYPES.map((ct) => [ct ?? 'no Content-Type', ct] as const))(
+    'Content-Type %s',
+    (_label, contentType) => {
+      it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {
+        const rec = recorder<Request>(testCase);
+        const server = await listen(buildApp(mount, rec));
+        try {
+          const { res, elapsedMs } = await send(server, testCase, contentType);
+          const parsedByJson = mount === 'json' && contentType === 'application/json';
+          const rejectedFirst =
+            testCase.preParserRejects?.mounts.includes(mount) &&
+            testCase.preParserRejects.contentTypes.includes(contentType);
+          if (rejectedFirst) {
+            // express.json() answers this itself (its own error), before the middleware runs.
+            expect(res.status).toBe(400);
+            expect(rec.events).toHaveLength(0);
+            return;
+          }
+          if (testCase.expected.passThrough) {
+            expect(res.status).toBe(200);
+            expect(res.body.passedOn).toBe(true);
+            const sent = testCase.body ?? '';
+            if (res.body.how === 'parsed') expect(JSON.parse(res.body.received)).toEqual(JSON.parse(sent));
+            else expect(res.body.received).toBe(sent);
+            // With no parser in front, the stream itself is still unread for the next handler.
+            if (mount === 'none' && testCase.body !== undefined) expect(res.body.how).toBe('stream');
+            expect(rec.events).toHaveLength(0);
+            return;
+          }
+          expect(res.body.passedOn).toBeUndefined();
+          const errorInfo = parsedByJson && testCase.errorInfoWhenParsed ? testCase.errorInfoWhenParsed : undefined;
+          await checkAnswer(
+            testCase,
+            rec,
+            { status: res.status, contentType: res.headers['content-type'] ?? null, text: res.text, elapsedMs },
+            errorInfo ?? testCase.expected.errorInfo,
+          );
+          if (testCase.expected.called) expect(rec.requests[0]).toHaveProperty('method', 'POST');
+        } finally {
+          await close(server);
         }
-        if (testCase.expected.passThrough) {
-          expect(res.status).toBe(200);
-          expect(res.body.passedOn).toBe(true);
-          const sent = testCase.body ?? '';
-          if (res.body.how === 'parsed') expect(JSON.parse(res.body.received)).toEqual(JSON.parse(sent));
-          else expect(res.body.received).toBe(sent);
-          // With no parser in front, the stream itself is still unread for the next handler.
-          if (mount === 'none' && testCase.body !== undefined) expect(res.body.how).toBe('stream');
-          expect(rec.events).toHaveLength(0);
-          return;
-        }
-        expect(res.body.passedOn).toBeUndefined();
-        const errorInfo = parsedByJson && testCase.errorInfoWhenParsed ? testCase.errorInfoWhenParsed : undefined;
-        await checkAnswer(
-          testCase,
-          rec,
-          { status: res.status, contentType: res.headers['content-type'] ?? null, text: res.text, elapsedMs },
-          errorInfo ?? testCase.expected.errorInfo,
-        );
-        if (testCase.expected.called) expect(rec.requests[0]).toHaveProperty('method', 'POST');
-      } finally {
-        await close(server);
-      }
-    });
-  });
+      });
+    },
+  );
 });

@@ -21,6 +21,8 @@ describe.each([
     ['sdkAppId an empty array', { ...valid, sdkAppId: [] }, 'sdkAppId'],
     ['sdkAppId an array with a bad id', { ...valid, sdkAppId: [SDK_APP_ID, 'x'] }, 'sdkAppId'],
     ['sdkAppId an object', { ...valid, sdkAppId: { id: 1 } }, 'sdkAppId'],
+    ['sdkAppId in exponent notation', { ...valid, sdkAppId: '1e9' }, 'sdkAppId'],
+    ['sdkAppId padded with spaces', { ...valid, sdkAppId: ' 14 ' }, 'sdkAppId'],
     ['onRecall missing', { sdkAppId: SDK_APP_ID }, 'onRecall'],
     ['onRecall not a function', { ...valid, onRecall: 'handler' }, 'onRecall'],
     ['an unknown option', { ...valid, sdkAppID: SDK_APP_ID }, 'sdkAppID'],
@@ -61,16 +63,19 @@ describe.each([
     ['a number', { ...valid }],
     ['a numeric string', { ...valid, sdkAppId: String(SDK_APP_ID) }],
     ['an array', { ...valid, sdkAppId: [SDK_APP_ID, '1400000001'] }],
-    ['every option', {
-      ...valid,
-      limit: '2mb',
-      timeoutMs: 1999,
-      respond: 'immediately',
-      onError: () => {},
-      token: ['a', 'b'],
-      toleranceSeconds: 30,
-      now: () => 0,
-    }],
+    [
+      'every option',
+      {
+        ...valid,
+        limit: '2mb',
+        timeoutMs: 1999,
+        respond: 'immediately',
+        onError: () => {},
+        token: ['a', 'b'],
+        toleranceSeconds: 30,
+        now: () => 0,
+      },
+    ],
   ])('accepts %s', (_name, options) => {
     expect(typeof create(options)).toBe('function');
   });
@@ -93,7 +98,10 @@ describe('normalizeOptions', () => {
   });
 
   it('turns every sdkAppId into a string and sizes into bytes', () => {
-    const normalized = normalizeOptions({ ...valid, sdkAppId: [1400000001, '1400000002'], limit: '2kb', token: 'only' }, 'f');
+    const normalized = normalizeOptions(
+      { ...valid, sdkAppId: [1400000001, '1400000002'], limit: '2kb', token: 'only' },
+      'f',
+    );
     expect([...normalized.sdkAppIds]).toEqual(['1400000001', '1400000002']);
     expect(normalized.limit).toBe(2048);
     expect(normalized.tokens).toEqual(['only']);

@@ -18,7 +18,7 @@ export interface NormalizedOptions<Req> {
 const TENCENT_DEADLINE_MS = 2000;
 
 const sdkAppId = Joi.alternatives(
-  Joi.number().integer().positive(),
+  Joi.number().strict().integer().positive(),
   Joi.string().pattern(/^[1-9]\d*$/, 'digits'),
 ).messages({ 'alternatives.match': '{{#label}} must be a positive integer or a string of digits' });
 

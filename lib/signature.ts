@@ -33,8 +33,9 @@ export function verifySignature(
   if (sign === undefined || !SIGN.test(sign)) {
     throw new SignatureVerificationError('missing or malformed Sign');
   }
-  const skewMs = Math.abs(check.now() - Number(requestTime) * 1000);
-  if (!(skewMs <= check.toleranceSeconds * 1000)) {
+  // RequestTime has whole seconds, so the clock is compared in whole seconds too.
+  const skewSeconds = Math.abs(Math.floor(check.now() / 1000) - Number(requestTime));
+  if (!(skewSeconds <= check.toleranceSeconds)) {
     throw new SignatureVerificationError('RequestTime is outside the accepted window');
   }
   const given = Buffer.from(sign, 'hex');
