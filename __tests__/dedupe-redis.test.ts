@@ -42,13 +42,24 @@ describeWithRedis('dedupe with a real Redis', () => {
   let server: TestRedisServer;
   let clients: RedisClientType[] = [];
   let apps: RunningApp[] = [];
+  let storeFailures: unknown[] = [];
 
-  /** Two app instances, each with its own Redis connection, sharing one Redis. */
-  async function twoInstances(options: Omit<Parameters<typeof startApp>[0], 'dedupe'>): Promise<[string, string]> {
-    apps = [
-      await startApp({ ...options, dedupe: { store: redisStore(clients[0]) } }),
-      await startApp({ ...options, dedupe: { store: redisStore(clients[1]) } }),
-    ];
+  /**
+   * Two app instances, each with its own Redis connection, sharing one Redis. The store gets a
+   * generous timeout: on a loaded test machine a claim slower than the default 200 ms would be
+   * processed unguarded, by design, and that is tested separately below.
+   */
+  async function twoInstances(
+    options: Omit<Parameters<typeof startApp>[0], 'dedupe' | 'onError'>,
+  ): Promise<[string, string]> {
+    const onError = (error: unknown, context: ErrorContext<unknown>) => {
+      if (context.stage === 'dedupe') storeFailures.push(error);
+    };
+    apps = await Promise.all(
+      clients.map((client) =>
+        startApp({ timeoutMs: 900, ...options, onError, dedupe: { store: redisStore(client), timeoutMs: 1000 } }),
+      ),
+    );
     return [apps[0].url, apps[1].url];
   }
 
@@ -63,12 +74,14 @@ describeWithRedis('dedupe with a real Redis', () => {
   beforeEach(async () => {
     clients = [await connect(server), await connect(server)];
     await clients[0].flushAll();
+    storeFailures = [];
   });
 
   afterEach(async () => {
     await Promise.all(apps.map((app) => app.close()));
     apps = [];
     for (const client of clients) client.destroy();
+    expect(storeFailures).toEqual([]);
   });
 
   it('claims with SET NX PX and releases with DEL', async () => {

@@ -29,16 +29,17 @@ export class DedupeStoreTimeoutError extends Error {
   }
 }
 
-/** One delivery's hold on its key. */
-export interface Claim {
-  /** Another copy of this recall has already claimed the key. */
-  readonly duplicate: boolean;
-  /** Gives the key back after `onRecall` failed, so a later copy is processed; never rejects. */
-  release(): Promise<void>;
-}
+/** One delivery's hold on its key, or the news that another copy of this recall already holds it. */
+export type Claim =
+  | { readonly duplicate: true }
+  | {
+      readonly duplicate: false;
+      /** Gives the key back after `onRecall` failed, so a later copy is processed; never rejects. */
+      release(): Promise<void>;
+    };
 
 export const UNGUARDED: Claim = Object.freeze({ duplicate: false, release: () => Promise.resolve() });
-const DUPLICATE: Claim = Object.freeze({ duplicate: true, release: () => Promise.resolve() });
+const DUPLICATE: Claim = Object.freeze({ duplicate: true });
 
 /**
  * Claims the event's key in the store, waiting at most `timeoutMs`. When the store fails or is too
