@@ -22,7 +22,7 @@ export interface NormalizedDedupe {
   timeoutMs: number;
 }
 
-export const TENCENT_DEADLINE_MS = 2000;
+const TENCENT_DEADLINE_MS = 2000;
 
 const sdkAppId = Joi.alternatives(
   Joi.number().integer().positive(),
