@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import { failAnswer, OK_ANSWER, type Answer } from './answers';
 import { parseBody, type BodySource } from './body';
+import { claimDelivery, UNGUARDED, type Claim } from './dedupe';
 import { CallbackFailedError, RecallWebhookError, SdkAppIdMismatchError } from './errors';
 import { assertRecallBody, toRecallEvent } from './event';
 import { normalizeOptions, type NormalizedOptions } from './options';
@@ -60,13 +61,18 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   }
 
   function report(error: unknown, stage: ErrorStage, event: GroupRecallEvent, request: Req): void {
-    debug('onRecall failed (%s) for group %s', stage, event.groupId);
+    debug('%s failed (%s) for group %s', stage === 'dedupe' ? 'dedupe store' : 'onRecall', stage, event.groupId);
     if (!options.onError) return;
     try {
       options.onError(error, { stage, event, request });
     } catch (onErrorFailure) {
       debug('onError threw: %O', onErrorFailure);
     }
+  }
+
+  function claim(event: GroupRecallEvent, request: Req): Promise<Claim> {
+    if (!options.dedupe) return Promise.resolve(UNGUARDED);
+    return claimDelivery(options.dedupe, event, (error) => report(error, 'dedupe', event, request));
   }
 
   function invoke(event: GroupRecallEvent, request: Req): Outcome | Promise<Outcome> {
@@ -82,34 +88,47 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     }
   }
 
+  // Whenever onRecall fails, the key is released so that a later copy is processed: before the
+  // answer when the failure comes first, after it otherwise.
   async function dispatch(event: GroupRecallEvent, request: Req): Promise<Answer> {
     if (options.respond === 'immediately') {
       setImmediate(() => {
-        void Promise.resolve(invoke(event, request)).then((outcome) => {
-          if (!outcome.ok) report(outcome.error, 'after-answer', event, request);
+        void claim(event, request).then(async (held) => {
+          if (held.duplicate) return;
+          const outcome = await invoke(event, request);
+          if (outcome.ok) return;
+          report(outcome.error, 'after-answer', event, request);
+          await held.release();
         });
       });
       debug('answered OK before running onRecall (respond: immediately)');
       return OK_ANSWER;
     }
+    // The claim counts against timeoutMs, so the answer still goes out before Tencent's deadline.
+    const answerBy = performance.now() + options.timeoutMs;
+    const held = await claim(event, request);
+    if (held.duplicate) return OK_ANSWER;
     const running = invoke(event, request);
-    const outcome = running instanceof Promise ? await settleOrTimeOut(running) : running;
+    const outcome = running instanceof Promise ? await settleOrTimeOut(running, answerBy) : running;
     if (outcome === TIMED_OUT) {
       debug('onRecall still running after %d ms: acknowledged with OK', options.timeoutMs);
-      void (running as Promise<Outcome>).then((late) => {
-        if (!late.ok) report(late.error, 'after-answer', event, request);
+      void (running as Promise<Outcome>).then(async (late) => {
+        if (late.ok) return;
+        report(late.error, 'after-answer', event, request);
+        await held.release();
       });
       return OK_ANSWER;
     }
     if (outcome.ok) return OK_ANSWER;
     report(outcome.error, 'callback', event, request);
+    await held.release();
     throw new CallbackFailedError(outcome.error);
   }
 
-  function settleOrTimeOut(running: Promise<Outcome>): Promise<Outcome | typeof TIMED_OUT> {
+  function settleOrTimeOut(running: Promise<Outcome>, answerBy: number): Promise<Outcome | typeof TIMED_OUT> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, options.timeoutMs, TIMED_OUT);
+      timer = setTimeout(resolve, Math.max(0, answerBy - performance.now()), TIMED_OUT);
     });
     return Promise.race([running, deadline]).finally(() => clearTimeout(timer));
   }

@@ -1,6 +1,9 @@
 export { recallWebhook } from './express';
 export { createRecallHandler } from './fetch';
 export { signRequestTime } from './signature';
+export { dedupeKey, DedupeStoreTimeoutError } from './dedupe';
+export { memoryStore, type MemoryStoreOptions } from './memory-store';
+export { redisStore, type RedisStoreClient } from './redis-store';
 export {
   CallbackFailedError,
   InvalidBodyError,
@@ -13,6 +16,8 @@ export {
 export { RECALL_COMMAND } from './types';
 export type {
   CallbackAnswer,
+  DedupeOptions,
+  DedupeStore,
   ErrorContext,
   ErrorStage,
   GroupRecallCallbackBody,

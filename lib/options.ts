@@ -1,6 +1,6 @@
 import bytes from 'bytes';
 import Joi from 'joi';
-import type { ErrorContext, RecallHandler, RecallWebhookOptions } from './types';
+import type { DedupeStore, ErrorContext, RecallHandler, RecallWebhookOptions } from './types';
 
 /** Options after validation and defaults, computed once per middleware. */
 export interface NormalizedOptions<Req> {
@@ -13,6 +13,13 @@ export interface NormalizedOptions<Req> {
   tokens: readonly string[];
   toleranceSeconds: number;
   now: () => number;
+  dedupe: NormalizedDedupe | undefined;
+}
+
+export interface NormalizedDedupe {
+  store: DedupeStore;
+  ttlMs: number;
+  timeoutMs: number;
 }
 
 const TENCENT_DEADLINE_MS = 2000;
@@ -33,6 +40,24 @@ const byteSize = Joi.alternatives(
 
 const token = Joi.string().min(1);
 
+// Joi.any() hands the store through untouched: a copy of a Redis client would not work.
+const dedupeStore = Joi.any()
+  .custom((value: unknown) => {
+    const store = value as Partial<DedupeStore> | null | undefined;
+    if (typeof store?.claim !== 'function' || typeof store.release !== 'function') throw new Error('not a store');
+    return value;
+  })
+  .messages({ 'any.custom': '{{#label}} must have claim(key, ttlMs) and release(key) methods' });
+
+const dedupe = Joi.object({
+  store: dedupeStore.required(),
+  ttlSeconds: Joi.number()
+    .integer()
+    .min(1)
+    .default(24 * 60 * 60),
+  timeoutMs: Joi.number().integer().min(1).default(200),
+});
+
 const optionsSchema = Joi.object({
   sdkAppId: Joi.alternatives(sdkAppId, Joi.array().items(sdkAppId).min(1)).required(),
   onRecall: Joi.function().required(),
@@ -43,6 +68,7 @@ const optionsSchema = Joi.object({
   token: Joi.alternatives(token, Joi.array().items(token).min(1)),
   toleranceSeconds: Joi.number().integer().min(1).default(60),
   now: Joi.function(),
+  dedupe,
 })
   .required()
   .prefs({ abortEarly: true, errors: { label: 'path' } });
@@ -51,6 +77,12 @@ const optionsSchema = Joi.object({
 export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factory: string): NormalizedOptions<Req> {
   const { error, value } = optionsSchema.validate(options);
   if (error) throw new TypeError(`${factory}: invalid options: ${error.message}`);
+  // The answer can wait for timeoutMs and then for one bounded release of the dedupe key.
+  if (value.dedupe && value.timeoutMs + value.dedupe.timeoutMs >= TENCENT_DEADLINE_MS) {
+    throw new TypeError(
+      `${factory}: invalid options: timeoutMs + dedupe.timeoutMs must be less than ${TENCENT_DEADLINE_MS} (Tencent's deadline)`,
+    );
+  }
   const sdkAppIds = ([] as Array<number | string>).concat(value.sdkAppId).map(String);
   return {
     sdkAppIds: new Set(sdkAppIds),
@@ -62,5 +94,10 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
     tokens: value.token === undefined ? [] : ([] as string[]).concat(value.token),
     toleranceSeconds: value.toleranceSeconds,
     now: value.now ?? Date.now,
+    dedupe: value.dedupe && {
+      store: value.dedupe.store,
+      ttlMs: value.dedupe.ttlSeconds * 1000,
+      timeoutMs: value.dedupe.timeoutMs,
+    },
   };
 }

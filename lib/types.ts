@@ -70,12 +70,33 @@ export type ErrorStage =
   /** `onRecall` failed before the answer went out; the answer was FAIL. */
   | 'callback'
   /** `onRecall` failed after the answer went out (timeout acknowledgement, or `respond: 'immediately'`). */
-  | 'after-answer';
+  | 'after-answer'
+  /** The dedupe store failed or did not answer in time; the event was processed anyway. */
+  | 'dedupe';
 
 export interface ErrorContext<Req> {
   stage: ErrorStage;
   event: GroupRecallEvent;
   request: Req;
+}
+
+/**
+ * Where deliveries are remembered, so a copy of a recall that arrives again is not processed twice.
+ * `memoryStore()` and `redisStore()` implement it; any object with these two methods will do.
+ */
+export interface DedupeStore {
+  /** Atomically records `key` for `ttlMs` ms; resolves `true` if it was not already recorded, `false` if it was. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Forgets `key`, so a later copy of the event is processed. */
+  release(key: string): Promise<void>;
+}
+
+export interface DedupeOptions {
+  store: DedupeStore;
+  /** How long a delivery is remembered, in seconds. Default 86400 (24 h). */
+  ttlSeconds?: number;
+  /** How long to wait for the store on each claim and release, in ms, before going on without it. Default 200. */
+  timeoutMs?: number;
 }
 
 export type RecallHandler<Req> = (event: GroupRecallEvent, request: Req) => unknown;
@@ -91,7 +112,7 @@ export interface RecallWebhookOptions<Req> {
   timeoutMs?: number;
   /** `'after-callback'` (default): answer once `onRecall` settles; `'immediately'`: answer OK once the request is valid. */
   respond?: 'after-callback' | 'immediately';
-  /** Hears of every failure of `onRecall`, whether or not it was answered with FAIL. */
+  /** Hears of every failure of `onRecall`, whether or not it was answered with FAIL, and of every dedupe store failure. */
   onError?: (error: unknown, context: ErrorContext<Req>) => void;
   /** Tencent's callback token; an array accepts any of several (for rotation). Off when absent. */
   token?: string | ReadonlyArray<string>;
@@ -99,4 +120,6 @@ export interface RecallWebhookOptions<Req> {
   toleranceSeconds?: number;
   /** The clock, in ms since the epoch. Default `Date.now`. */
   now?: () => number;
+  /** Processes each recall once even when Tencent delivers it more than once. Off when absent. */
+  dedupe?: DedupeOptions;
 }
