@@ -13,8 +13,11 @@ const debug = createDebug('tencent-chat-recall-webhook:core');
 export interface IncomingCallback<Req> {
   params: URLSearchParams;
   request: Req;
-  /** Reads the body, rejecting with a `RecallWebhookError` when it is over `limit` bytes. */
-  readBody: (limit: number) => Promise<BodySource>;
+  /**
+   * Reads the body, rejecting with a `RecallWebhookError` when it is over `limit` bytes or has not
+   * fully arrived within `timeoutMs`.
+   */
+  readBody: (limit: number, timeoutMs: number) => Promise<BodySource>;
 }
 
 /** The protocol, shared by every adapter: which requests to claim and how to answer them. */
@@ -117,7 +120,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   async function process(incoming: IncomingCallback<Req>): Promise<Answer> {
     const sdkAppId = checkSdkAppId(incoming.params);
     authenticate(incoming.params);
-    const body = parseBody(await incoming.readBody(options.limit), options.limit);
+    const body = parseBody(await incoming.readBody(options.limit, options.bodyTimeoutMs), options.limit);
     assertRecallBody(body);
     const event = toRecallEvent(body, {
       sdkAppId,

@@ -2,6 +2,7 @@ export { recallWebhook } from './express';
 export { createRecallHandler } from './fetch';
 export { signRequestTime } from './signature';
 export {
+  BodyTimeoutError,
   CallbackFailedError,
   InvalidBodyError,
   PayloadTooLargeError,
