@@ -41,6 +41,35 @@ function toRequest(fuzz: FuzzCase, id: number): Request {
   return new Request(url, { method: fuzz.method, headers, body, duplex: 'half' } as RequestInit);
 }
 
+const calls: GroupRecallEvent[] = [];
+const reports: Array<{ error: unknown; context: ErrorContext<Request> }> = [];
+const thrown = new Error('handler failure');
+let currentId = '';
+
+function handlerFor(tokenRequired: boolean, respond: 'after-callback' | 'immediately') {
+  return createRecallHandler({
+    sdkAppId: SDK_APP_ID,
+    token: tokenRequired ? TOKEN : undefined,
+    toleranceSeconds: TOLERANCE_SECONDS,
+    now: () => NOW,
+    limit: LIMIT,
+    respond,
+    onRecall: (event, request) => {
+      expect(request.headers.get(CASE_HEADER)).toBe(currentId);
+      calls.push(event);
+      if (request.headers.get(FAIL_HEADER) === 'true') throw thrown;
+    },
+    onError: (error, context) => reports.push({ error, context }),
+  });
+}
+
+const handlers: Record<string, (request: Request) => Promise<Response | null>> = {
+  'true/after-callback': handlerFor(true, 'after-callback'),
+  'true/immediately': handlerFor(true, 'immediately'),
+  'false/after-callback': handlerFor(false, 'after-callback'),
+  'false/immediately': handlerFor(false, 'immediately'),
+};
+
 describe('Fetch handler under generated requests', () => {
   test('every request is passed on or answered once, as the README says; valid events reach onRecall once', async () => {
     const prototypeBefore = objectPrototypeSnapshot();
@@ -54,25 +83,11 @@ describe('Fetch handler under generated requests', () => {
         fc.constantFrom('after-callback', 'immediately'),
         async (fuzz, tokenRequired, respond) => {
           const id = nextId++;
-          const calls: GroupRecallEvent[] = [];
-          const reports: Array<{ error: unknown; context: ErrorContext<Request> }> = [];
-          const thrown = new Error(`handler failure ${id}`);
-          const handler = createRecallHandler({
-            sdkAppId: SDK_APP_ID,
-            token: tokenRequired ? TOKEN : undefined,
-            toleranceSeconds: TOLERANCE_SECONDS,
-            now: () => NOW,
-            limit: LIMIT,
-            respond: respond as 'after-callback' | 'immediately',
-            onRecall: (event, request) => {
-              expect(request.headers.get(CASE_HEADER)).toBe(String(id));
-              calls.push(event);
-              if (request.headers.get(FAIL_HEADER) === 'true') throw thrown;
-            },
-            onError: (error, context) => reports.push({ error, context }),
-          });
-
+          calls.length = 0;
+          reports.length = 0;
+          const handler = handlers[`${tokenRequired}/${respond}`];
           const expected = expectedOutcome(fuzz, { tokenRequired });
+          currentId = String(id);
           const response = await handler(toRequest(fuzz, id));
           // With respond: 'immediately', onRecall runs after the answer.
           await new Promise((resolve) => setImmediate(resolve));

@@ -14,6 +14,7 @@ export interface SendOptions {
   /** The body, written in this many pieces (chunked transfer when more than one). */
   body?: Uint8Array | string;
   chunks?: number;
+  /** Default: a fresh connection, closed after the answer. */
   agent?: http.Agent;
 }
 
@@ -27,7 +28,7 @@ export function send(port: number, path: string, options: SendOptions = {}): Pro
   if (body !== undefined && chunks > 1) headers['transfer-encoding'] = 'chunked';
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: '127.0.0.1', port, path, method: options.method ?? 'POST', headers, agent: options.agent },
+      { host: '127.0.0.1', port, path, method: options.method ?? 'POST', headers, agent: options.agent ?? false },
       (response) => {
         const received: Buffer[] = [];
         response.on('data', (chunk: Buffer) => received.push(chunk));
