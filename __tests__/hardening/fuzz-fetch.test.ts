@@ -124,7 +124,7 @@ describe('Fetch handler under generated requests', () => {
           expectSameObjectPrototype(prototypeBefore);
         },
       ),
-      fuzzParameters(4000),
+      fuzzParameters(2500),
     );
     // The generators must reach the end of the pipeline often, or the property says little.
     expect(accepted).toBeGreaterThan(nextId / 5);

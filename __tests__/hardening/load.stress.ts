@@ -15,9 +15,9 @@ test('2,000 concurrent valid requests: every one answered 200 OK, onRecall calle
 
 test('a mixed flood of 10,000 generated requests: no valid event lost, no invalid one accepted', async () => {
   const started = Date.now();
-  const result = await mixedFlood(10_000, 64, 2024);
+  const result = await mixedFlood(10_000, 64, Number(process.env.FUZZ_SEED ?? 2024));
   expect(result.valid).toBeGreaterThan(1000);
-  expect(result).toMatchObject({ lostValid: 0, acceptedInvalid: 0, wrongStatus: 0 });
+  expect(result).toMatchObject({ lostValid: 0, acceptedInvalid: 0, wrongStatus: [] });
   console.log(`flood: ${result.valid} valid, ${result.invalid} invalid, in ${Date.now() - started} ms`);
 }, 180_000);
 

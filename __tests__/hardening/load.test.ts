@@ -11,9 +11,9 @@ test('200 concurrent valid requests: every one answered 200 OK, onRecall called 
 }, 30_000);
 
 test('a mixed flood of 600 generated requests: no valid event lost, no invalid one accepted', async () => {
-  const result = await mixedFlood(600, 32, 8);
+  const result = await mixedFlood(600, 32, Number(process.env.FUZZ_SEED ?? 8));
   expect(result.valid).toBeGreaterThan(50);
-  expect(result).toMatchObject({ lostValid: 0, acceptedInvalid: 0, wrongStatus: 0 });
+  expect(result).toMatchObject({ lostValid: 0, acceptedInvalid: 0, wrongStatus: [] });
 }, 30_000);
 
 test('1,000 requests to a handler that throws every tenth time: answers right, heap back where it started', async () => {

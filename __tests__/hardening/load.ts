@@ -128,9 +128,13 @@ export async function mixedFlood(count: number, concurrency: number, seed: numbe
       invalid: invalid.length,
       lostValid: valid.filter((outcome) => delivered.get(outcome.id) !== 1).length,
       acceptedInvalid: invalid.filter((outcome) => delivered.has(outcome.id)).length,
-      wrongStatus: outcomes.filter(
-        (outcome) => outcome.status !== (outcome.expected.passedOn ? 204 : outcome.expected.status),
-      ).length,
+      wrongStatus: outcomes
+        .filter((outcome) => outcome.status !== (outcome.expected.passedOn ? 204 : outcome.expected.status))
+        .map((outcome) => ({
+          id: outcome.id,
+          status: outcome.status,
+          expected: outcome.expected.passedOn ? 'passed on' : outcome.expected.status,
+        })),
     };
   } finally {
     agent.destroy();

@@ -294,6 +294,7 @@ const signatureParams: fc.Arbitrary<Param[]> = fc.oneof(
   },
 );
 
+// Long values, but the whole query stays under Node's 16 KiB header limit even fully percent-encoded.
 const extraParams: fc.Arbitrary<Param[]> = fc.array(
   fc.tuple(
     fc.oneof(
@@ -302,7 +303,7 @@ const extraParams: fc.Arbitrary<Param[]> = fc.array(
     ),
     fc.oneof(
       anyString,
-      fc.nat(2000).map((length) => 'q'.repeat(length)),
+      fc.nat(600).map((length) => 'q'.repeat(length)),
     ),
   ),
   { maxLength: 4 },
