@@ -12,6 +12,7 @@ import {
   FAIL_HEADER,
   fuzzCase,
   fuzzParameters,
+  fuzzTimeout,
   LIMIT,
   NOW,
   objectPrototypeSnapshot,
@@ -81,57 +82,61 @@ afterAll(async () => {
 });
 
 describe('Express middleware over HTTP under generated requests', () => {
-  test('every request is passed on once or answered once, as the README says; valid events reach onRecall once', async () => {
-    const prototypeBefore = objectPrototypeSnapshot();
-    let nextId = 0;
-    let accepted = 0;
+  test(
+    'every request is passed on once or answered once, as the README says; valid events reach onRecall once',
+    async () => {
+      const prototypeBefore = objectPrototypeSnapshot();
+      let nextId = 0;
+      let accepted = 0;
 
-    await fc.assert(
-      fc.asyncProperty(fuzzCase, fc.boolean(), async (fuzz, tokenRequired) => {
-        const id = String(nextId++);
-        const expected = expectedOutcome(fuzz, { tokenRequired });
-        const headers: http.OutgoingHttpHeaders = { [CASE_HEADER]: id, [FAIL_HEADER]: String(fuzz.handlerFails) };
-        if (fuzz.contentType !== undefined) headers['content-type'] = fuzz.contentType;
-        if (fuzz.contentEncoding !== undefined) headers['content-encoding'] = fuzz.contentEncoding;
-        const answer = await send(running.port, `/${tokenRequired ? 'signed' : 'open'}?${fuzz.query}`, {
-          method: fuzz.method,
-          headers,
-          body: fuzz.body,
-          chunks: fuzz.chunks,
-          agent,
-        });
+      await fc.assert(
+        fc.asyncProperty(fuzzCase, fc.boolean(), async (fuzz, tokenRequired) => {
+          const id = String(nextId++);
+          const expected = expectedOutcome(fuzz, { tokenRequired });
+          const headers: http.OutgoingHttpHeaders = { [CASE_HEADER]: id, [FAIL_HEADER]: String(fuzz.handlerFails) };
+          if (fuzz.contentType !== undefined) headers['content-type'] = fuzz.contentType;
+          if (fuzz.contentEncoding !== undefined) headers['content-encoding'] = fuzz.contentEncoding;
+          const answer = await send(running.port, `/${tokenRequired ? 'signed' : 'open'}?${fuzz.query}`, {
+            method: fuzz.method,
+            headers,
+            body: fuzz.body,
+            chunks: fuzz.chunks,
+            agent,
+          });
 
-        expect(answersWritten.get(id)).toBe(1);
-        expect(routeErrors).toEqual([]);
-        if (expected.passedOn) {
-          expect([answer.status, answer.headers['x-passed-on'], passedOn.get(id)]).toEqual([204, 'yes', 1]);
-          expect(calls.has(id)).toBe(false);
-          return;
-        }
-        expect(passedOn.has(id)).toBe(false);
-        expect(answer.status).toBe(expected.status);
-        expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
-        expectWellFormedAnswer(answer.status, answer.text);
-        if (expected.event === undefined) {
-          expect(calls.has(id)).toBe(false);
-          expect(reports.has(id)).toBe(false);
-        } else {
-          accepted++;
-          expect(calls.get(id)).toHaveLength(1);
-          expectEventFor(calls.get(id)![0], expected.event);
-          if (expected.status === 500) {
-            expect(reports.get(id)).toHaveLength(1);
-            expect(reports.get(id)![0].error).toBe(thrown);
-            expect(reports.get(id)![0].context.stage).toBe('callback');
-          } else {
-            expect(reports.has(id)).toBe(false);
+          expect(answersWritten.get(id)).toBe(1);
+          expect(routeErrors).toEqual([]);
+          if (expected.passedOn) {
+            expect([answer.status, answer.headers['x-passed-on'], passedOn.get(id)]).toEqual([204, 'yes', 1]);
+            expect(calls.has(id)).toBe(false);
+            return;
           }
-        }
-        expectSameObjectPrototype(prototypeBefore);
-      }),
-      fuzzParameters(1000),
-    );
-    expect(accepted).toBeGreaterThan(nextId / 10);
-    console.log(`Express middleware: ${nextId} generated requests over HTTP, ${accepted} valid events delivered`);
-  }, 60_000);
+          expect(passedOn.has(id)).toBe(false);
+          expect(answer.status).toBe(expected.status);
+          expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+          expectWellFormedAnswer(answer.status, answer.text);
+          if (expected.event === undefined) {
+            expect(calls.has(id)).toBe(false);
+            expect(reports.has(id)).toBe(false);
+          } else {
+            accepted++;
+            expect(calls.get(id)).toHaveLength(1);
+            expectEventFor(calls.get(id)![0], expected.event);
+            if (expected.status === 500) {
+              expect(reports.get(id)).toHaveLength(1);
+              expect(reports.get(id)![0].error).toBe(thrown);
+              expect(reports.get(id)![0].context.stage).toBe('callback');
+            } else {
+              expect(reports.has(id)).toBe(false);
+            }
+          }
+          expectSameObjectPrototype(prototypeBefore);
+        }),
+        fuzzParameters(1000),
+      );
+      expect(accepted).toBeGreaterThan(nextId / 10);
+      console.log(`Express middleware: ${nextId} generated requests over HTTP, ${accepted} valid events delivered`);
+    },
+    fuzzTimeout(60_000),
+  );
 });

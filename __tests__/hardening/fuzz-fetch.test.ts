@@ -9,6 +9,7 @@ import {
   FAIL_HEADER,
   fuzzCase,
   fuzzParameters,
+  fuzzTimeout,
   LIMIT,
   NOW,
   objectPrototypeSnapshot,
@@ -71,63 +72,67 @@ const handlers: Record<string, (request: Request) => Promise<Response | null>> =
 };
 
 describe('Fetch handler under generated requests', () => {
-  test('every request is passed on or answered once, as the README says; valid events reach onRecall once', async () => {
-    const prototypeBefore = objectPrototypeSnapshot();
-    let nextId = 0;
-    let accepted = 0;
+  test(
+    'every request is passed on or answered once, as the README says; valid events reach onRecall once',
+    async () => {
+      const prototypeBefore = objectPrototypeSnapshot();
+      let nextId = 0;
+      let accepted = 0;
 
-    await fc.assert(
-      fc.asyncProperty(
-        fuzzCase,
-        fc.boolean(),
-        fc.constantFrom('after-callback', 'immediately'),
-        async (fuzz, tokenRequired, respond) => {
-          const id = nextId++;
-          calls.length = 0;
-          reports.length = 0;
-          const handler = handlers[`${tokenRequired}/${respond}`];
-          const expected = expectedOutcome(fuzz, { tokenRequired });
-          currentId = String(id);
-          const response = await handler(toRequest(fuzz, id));
-          // With respond: 'immediately', onRecall runs after the answer.
-          await new Promise((resolve) => setImmediate(resolve));
-          await new Promise((resolve) => setImmediate(resolve));
+      await fc.assert(
+        fc.asyncProperty(
+          fuzzCase,
+          fc.boolean(),
+          fc.constantFrom('after-callback', 'immediately'),
+          async (fuzz, tokenRequired, respond) => {
+            const id = nextId++;
+            calls.length = 0;
+            reports.length = 0;
+            const handler = handlers[`${tokenRequired}/${respond}`];
+            const expected = expectedOutcome(fuzz, { tokenRequired });
+            currentId = String(id);
+            const response = await handler(toRequest(fuzz, id));
+            // With respond: 'immediately', onRecall runs after the answer.
+            await new Promise((resolve) => setImmediate(resolve));
+            await new Promise((resolve) => setImmediate(resolve));
 
-          if (expected.passedOn) {
-            expect(response).toBeNull();
-            expect(calls).toHaveLength(0);
-            return;
-          }
-          expect(response).not.toBeNull();
-          const immediateFailure = respond === 'immediately' && expected.status === 500;
-          const status = immediateFailure ? 200 : expected.status;
-          expect(response!.status).toBe(status);
-          expect(response!.headers.get('content-type')).toBe('application/json; charset=utf-8');
-          expectWellFormedAnswer(response!.status, await response!.text());
-
-          if (expected.event === undefined) {
-            expect(calls).toHaveLength(0);
-            expect(reports).toHaveLength(0);
-          } else {
-            accepted++;
-            expect(calls).toHaveLength(1);
-            expectEventFor(calls[0], expected.event);
-            if (expected.status === 500) {
-              expect(reports).toHaveLength(1);
-              expect(reports[0].error).toBe(thrown);
-              expect(reports[0].context.stage).toBe(immediateFailure ? 'after-answer' : 'callback');
-              expect(reports[0].context.event).toBe(calls[0]);
-            } else {
-              expect(reports).toHaveLength(0);
+            if (expected.passedOn) {
+              expect(response).toBeNull();
+              expect(calls).toHaveLength(0);
+              return;
             }
-          }
-          expectSameObjectPrototype(prototypeBefore);
-        },
-      ),
-      fuzzParameters(2500),
-    );
-    // The generators must reach the end of the pipeline often, or the property says little.
-    expect(accepted).toBeGreaterThan(nextId / 5);
-    console.log(`Fetch handler: ${nextId} generated requests, ${accepted} valid events delivered`);
-  }, 60_000);
+            expect(response).not.toBeNull();
+            const immediateFailure = respond === 'immediately' && expected.status === 500;
+            const status = immediateFailure ? 200 : expected.status;
+            expect(response!.status).toBe(status);
+            expect(response!.headers.get('content-type')).toBe('application/json; charset=utf-8');
+            expectWellFormedAnswer(response!.status, await response!.text());
+
+            if (expected.event === undefined) {
+              expect(calls).toHaveLength(0);
+              expect(reports).toHaveLength(0);
+            } else {
+              accepted++;
+              expect(calls).toHaveLength(1);
+              expectEventFor(calls[0], expected.event);
+              if (expected.status === 500) {
+                expect(reports).toHaveLength(1);
+                expect(reports[0].error).toBe(thrown);
+                expect(reports[0].context.stage).toBe(immediateFailure ? 'after-answer' : 'callback');
+                expect(reports[0].context.event).toBe(calls[0]);
+              } else {
+                expect(reports).toHaveLength(0);
+              }
+            }
+            expectSameObjectPrototype(prototypeBefore);
+          },
+        ),
+        fuzzParameters(2500),
+      );
+      // The generators must reach the end of the pipeline often, or the property says little.
+      expect(accepted).toBeGreaterThan(nextId / 5);
+      console.log(`Fetch handler: ${nextId} generated requests, ${accepted} valid events delivered`);
+    },
+    fuzzTimeout(60_000),
+  );
 });

@@ -16,8 +16,12 @@ export const ANSWER_STATUSES = new Set([200, 400, 401, 403, 408, 413, 415, 500])
  * fast-check parameters: `FUZZ_SEED` (and `FUZZ_PATH`) replay a failure fast-check reported;
  * `FUZZ_RUNS_SCALE` multiplies every property's run count.
  */
+const scale = Number(process.env.FUZZ_RUNS_SCALE ?? 1);
+
+/** A test timeout that grows with `FUZZ_RUNS_SCALE`. */
+export const fuzzTimeout = (ms: number): number => Math.round(ms * Math.max(1, scale));
+
 export function fuzzParameters<T>(numRuns: number): fc.Parameters<T> {
-  const scale = Number(process.env.FUZZ_RUNS_SCALE ?? 1);
   const parameters: fc.Parameters<T> = { numRuns: Math.max(1, Math.round(numRuns * scale)) };
   if (process.env.FUZZ_SEED !== undefined) parameters.seed = Number(process.env.FUZZ_SEED);
   if (process.env.FUZZ_PATH !== undefined) parameters.path = process.env.FUZZ_PATH;
