@@ -127,7 +127,7 @@ describe('Fetch handler under generated requests', () => {
             expectSameObjectPrototype(prototypeBefore);
           },
         ),
-        fuzzParameters(2500),
+        fuzzParameters(2000),
       );
       // The generators must reach the end of the pipeline often, or the property says little.
       expect(accepted).toBeGreaterThan(nextId / 5);
