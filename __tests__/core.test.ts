@@ -189,7 +189,7 @@ describe('createRecallCore', () => {
   it('passes the limit to the adapter’s reader', async () => {
     const { value, readBody } = incoming(validBody());
     await core({ limit: '3kb' }).handle(value);
-    expect(readBody).toHaveBeenCalledWith(3072);
+    expect(readBody).toHaveBeenCalledWith(3072, 1000);
   });
 
   it('answers a reader’s RecallWebhookError with its status', async () => {
@@ -246,6 +246,17 @@ describe('createRecallCore', () => {
     const onRecall = () => delay(60).then(() => Promise.reject(new Error('late')));
     expect(await core({ onRecall, timeoutMs: 20 }).handle(incoming(validBody()).value)).toBe(OK_ANSWER);
     await delay(80);
+  });
+
+  it('counts the time spent reading the body against timeoutMs', async () => {
+    const onError = jest.fn();
+    // The body takes 100 ms of the 150 ms budget; onRecall fails 120 ms later, after the acknowledgement.
+    const onRecall = () => delay(120).then(() => Promise.reject(new Error('late')));
+    const { value } = incoming(() => delay(100).then(validBody));
+    expect(await core({ onRecall, onError, timeoutMs: 150 }).handle(value)).toBe(OK_ANSWER);
+    expect(onError).not.toHaveBeenCalled();
+    await delay(150);
+    expect(onError).toHaveBeenCalledWith(expect.any(Error), expect.objectContaining({ stage: 'after-answer' }));
   });
 
   it("respond: 'immediately' answers before onRecall has even started", async () => {

@@ -14,8 +14,11 @@ const debug = createDebug('tencent-chat-recall-webhook:core');
 export interface IncomingCallback<Req> {
   params: URLSearchParams;
   request: Req;
-  /** Reads the body, rejecting with a `RecallWebhookError` when it is over `limit` bytes. */
-  readBody: (limit: number) => Promise<BodySource>;
+  /**
+   * Reads the body, rejecting with a `RecallWebhookError` when it is over `limit` bytes or has not
+   * fully arrived within `timeoutMs`.
+   */
+  readBody: (limit: number, timeoutMs: number) => Promise<BodySource>;
 }
 
 /** The protocol, shared by every adapter: which requests to claim and how to answer them. */
@@ -90,7 +93,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
 
   // Whenever onRecall fails, the key is released so that a later copy is processed: before the
   // answer when the failure comes first, after it otherwise.
-  async function dispatch(event: GroupRecallEvent, request: Req): Promise<Answer> {
+  async function dispatch(event: GroupRecallEvent, request: Req, answerBy: number): Promise<Answer> {
     if (options.respond === 'immediately') {
       setImmediate(() => {
         void claim(event, request).then(async (held) => {
@@ -104,14 +107,12 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       debug('answered OK before running onRecall (respond: immediately)');
       return OK_ANSWER;
     }
-    // The claim counts against timeoutMs, so the answer still goes out before Tencent's deadline.
-    const answerBy = performance.now() + options.timeoutMs;
     const held = await claim(event, request);
     if (held.duplicate) return OK_ANSWER;
     const running = invoke(event, request);
     const outcome = running instanceof Promise ? await settleOrTimeOut(running, answerBy) : running;
     if (outcome === TIMED_OUT) {
-      debug('onRecall still running after %d ms: acknowledged with OK', options.timeoutMs);
+      debug('onRecall still running %d ms after the request came in: acknowledged with OK', options.timeoutMs);
       void (running as Promise<Outcome>).then(async (late) => {
         if (late.ok) return;
         report(late.error, 'after-answer', event, request);
@@ -134,16 +135,19 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   }
 
   async function process(incoming: IncomingCallback<Req>): Promise<Answer> {
+    // Reading the body and claiming the key count against timeoutMs too, so the answer still goes
+    // out before Tencent's deadline.
+    const answerBy = performance.now() + options.timeoutMs;
     const sdkAppId = checkSdkAppId(incoming.params);
     authenticate(incoming.params);
-    const body = parseBody(await incoming.readBody(options.limit), options.limit);
+    const body = parseBody(await incoming.readBody(options.limit, options.bodyTimeoutMs), options.limit);
     assertRecallBody(body);
     const event = toRecallEvent(body, {
       sdkAppId,
       clientIp: incoming.params.get('ClientIP') ?? undefined,
       optPlatform: incoming.params.get('OptPlatform') ?? undefined,
     });
-    const answer = await dispatch(event, incoming.request);
+    const answer = await dispatch(event, incoming.request, answerBy);
     debug('handled recall in group %s (%d messages)', event.groupId, event.messages.length);
     return answer;
   }

@@ -33,6 +33,13 @@ export class PayloadTooLargeError extends RecallWebhookError {
   }
 }
 
+/** The body did not fully arrive within the `bodyTimeoutMs` option (408). */
+export class BodyTimeoutError extends RecallWebhookError {
+  constructor() {
+    super(408, 'request body timed out');
+  }
+}
+
 /** The body is compressed with an encoding the middleware does not read (415). */
 export class UnsupportedEncodingError extends RecallWebhookError {
   constructor() {

@@ -20,7 +20,7 @@ const eventTime = Joi.alternatives(
 
 const recalledMessage = Joi.object({
   MsgSeq: nonNegativeSafeInteger.required(),
-  MsgId: Joi.string(),
+  MsgId: Joi.string().allow(''),
 }).unknown(true);
 
 // Unknown fields are kept: Tencent adds fields as the event evolves.

@@ -5,7 +5,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { JSON_CONTENT_TYPE, type Answer } from './answers';
 import type { BodySource } from './body';
 import { createRecallCore } from './core';
-import { InvalidBodyError, PayloadTooLargeError, UnsupportedEncodingError } from './errors';
+import { BodyTimeoutError, InvalidBodyError, PayloadTooLargeError, UnsupportedEncodingError } from './errors';
 import type { RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:express');
@@ -30,7 +30,7 @@ export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHa
       return;
     }
     void core
-      .handle({ params, request: req, readBody: (limit) => readBody(req, limit) })
+      .handle({ params, request: req, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
       .then((answer) => writeAnswer(res, answer));
   };
 }
@@ -41,7 +41,7 @@ function queryParams(url: string): URLSearchParams {
 }
 
 /** Takes the body in whatever state earlier middleware left it, or reads the stream itself. */
-function readBody(req: IncomingMessage & { body?: unknown }, limit: number): Promise<BodySource> {
+function readBody(req: IncomingMessage & { body?: unknown }, limit: number, timeoutMs: number): Promise<BodySource> {
   if (req.readableEnded || !req.readable) {
     // An earlier parser (express.json() has its own, larger default limit) read the stream:
     // the size Tencent sent still counts against this middleware's limit.
@@ -52,7 +52,7 @@ function readBody(req: IncomingMessage & { body?: unknown }, limit: number): Pro
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     return Promise.reject(new UnsupportedEncodingError());
   }
-  return getRawBody(req, { limit, length: req.headers['content-length'] }).then(
+  const reading = getRawBody(req, { limit, length: req.headers['content-length'] }).then(
     (bytes): BodySource => ({ kind: 'bytes', bytes }),
     (error: { type?: string }) => {
       throw error.type === 'entity.too.large'
@@ -64,6 +64,15 @@ function readBody(req: IncomingMessage & { body?: unknown }, limit: number): Pro
           );
     },
   );
+  // raw-body has no timeout: stop the flow and let the answer's Connection: close free the socket.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      req.pause();
+      reject(new BodyTimeoutError());
+    }, timeoutMs);
+  });
+  return Promise.race([reading, deadline]).finally(() => clearTimeout(timer));
 }
 
 function sourceOf(body: unknown): BodySource {
@@ -80,7 +89,7 @@ function writeAnswer(res: ServerResponse, answer: Answer): void {
   res.statusCode = answer.status;
   res.setHeader('Content-Type', JSON_CONTENT_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(answer.body));
-  // The rest of an oversized body is never read; closing spares the client a hanging upload.
-  if (answer.status === 413) res.setHeader('Connection', 'close');
+  // The rest of an oversized or stalled body is never read: closing frees the socket and the client's upload.
+  if (answer.status === 413 || answer.status === 408) res.setHeader('Connection', 'close');
   res.end(answer.body);
 }

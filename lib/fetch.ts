@@ -2,7 +2,13 @@ import createDebug from 'debug';
 import { JSON_CONTENT_TYPE, type Answer } from './answers';
 import type { BodySource } from './body';
 import { createRecallCore } from './core';
-import { PayloadTooLargeError, UnsupportedEncodingError } from './errors';
+import {
+  BodyTimeoutError,
+  InvalidBodyError,
+  PayloadTooLargeError,
+  RecallWebhookError,
+  UnsupportedEncodingError,
+} from './errors';
 import type { RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:fetch');
@@ -26,29 +32,52 @@ export function createRecallHandler(
       debug('passed on: CallbackCommand is not %s', 'Group.CallbackAfterRecallMsg');
       return null;
     }
-    const answer = await core.handle({ params, request, readBody: (limit) => readBody(request, limit) });
+    const answer = await core.handle({
+      params,
+      request,
+      readBody: (limit, timeoutMs) => readBody(request, limit, timeoutMs),
+    });
     return toResponse(answer);
   };
 }
 
-async function readBody(request: Request, limit: number): Promise<BodySource> {
+async function readBody(request: Request, limit: number, timeoutMs: number): Promise<BodySource> {
   const encoding = request.headers.get('content-encoding');
   if (encoding !== null && encoding.toLowerCase() !== 'identity') throw new UnsupportedEncodingError();
   const declared = Number(request.headers.get('content-length'));
   if (declared > limit) throw new PayloadTooLargeError();
   if (request.body === null) return { kind: 'bytes', bytes: new Uint8Array(0) };
 
+  const reader = request.body.getReader();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(reject, timeoutMs, new BodyTimeoutError());
+  });
+  try {
+    return await readChunks(reader, limit, deadline);
+  } catch (error) {
+    reader.cancel().catch(() => debug('cancelling the body stream failed'));
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readChunks(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  limit: number,
+  deadline: Promise<never>,
+): Promise<BodySource> {
   const chunks: Uint8Array[] = [];
   let received = 0;
-  const reader = request.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await Promise.race([reader.read(), deadline]).catch((error: unknown) => {
+      if (error instanceof RecallWebhookError) throw error;
+      throw new InvalidBodyError('could not read the body');
+    });
     if (done) break;
     received += value.byteLength;
-    if (received > limit) {
-      await reader.cancel();
-      throw new PayloadTooLargeError();
-    }
+    if (received > limit) throw new PayloadTooLargeError();
     chunks.push(value);
   }
   return { kind: 'bytes', bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) };

@@ -5,6 +5,7 @@ export { dedupeKey, DedupeStoreTimeoutError } from './dedupe';
 export { memoryStore, type MemoryStoreOptions } from './memory-store';
 export { redisStore, type RedisStoreClient } from './redis-store';
 export {
+  BodyTimeoutError,
   CallbackFailedError,
   InvalidBodyError,
   PayloadTooLargeError,

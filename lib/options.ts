@@ -7,6 +7,7 @@ export interface NormalizedOptions<Req> {
   sdkAppIds: ReadonlySet<string>;
   onRecall: RecallHandler<Req>;
   limit: number;
+  bodyTimeoutMs: number;
   timeoutMs: number;
   respond: 'after-callback' | 'immediately';
   onError: ((error: unknown, context: ErrorContext<Req>) => void) | undefined;
@@ -62,6 +63,7 @@ const optionsSchema = Joi.object({
   sdkAppId: Joi.alternatives(sdkAppId, Joi.array().items(sdkAppId).min(1)).required(),
   onRecall: Joi.function().required(),
   limit: byteSize.default('100kb'),
+  bodyTimeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1000),
   timeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1500),
   respond: Joi.string().valid('after-callback', 'immediately').default('after-callback'),
   onError: Joi.function(),
@@ -88,6 +90,7 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
     sdkAppIds: new Set(sdkAppIds),
     onRecall: value.onRecall,
     limit: typeof value.limit === 'number' ? value.limit : (bytes.parse(value.limit) as number),
+    bodyTimeoutMs: value.bodyTimeoutMs,
     timeoutMs: value.timeoutMs,
     respond: value.respond,
     onError: value.onError,

@@ -108,6 +108,8 @@ export interface RecallWebhookOptions<Req> {
   onRecall: RecallHandler<Req>;
   /** Largest accepted body, in bytes or as a string such as `'100kb'`. Default `'100kb'`. */
   limit?: number | string;
+  /** Answer 408 FAIL and close the connection when the body has not fully arrived this many ms after reading began. Default 1000. */
+  bodyTimeoutMs?: number;
   /** With `respond: 'after-callback'`, answer OK after this many ms if `onRecall` is still running. Default 1500. */
   timeoutMs?: number;
   /** `'after-callback'` (default): answer once `onRecall` settles; `'immediately'`: answer OK once the request is valid. */
