@@ -54,7 +54,10 @@ const sendSchema = Joi.object({
     .uri({ scheme: ['http', 'https'] })
     .required()
     .label('<url>')
-    .messages({ 'string.uriCustomScheme': '{{#label}} must be an http or https URL' }),
+    .messages({
+      'string.uri': '{{#label}} must be an http or https URL',
+      'string.uriCustomScheme': '{{#label}} must be an http or https URL',
+    }),
   'sdk-app-id': Joi.string()
     .pattern(/^[1-9]\d*$/)
     .default(String(DEMO_SDK_APP_ID))
@@ -117,9 +120,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return await send(validate({ ...values, url: operands[0] }), io);
   } catch (error) {
     if (!(error instanceof UsageError) && !isParseArgsError(error)) throw error;
-    io.stderr(
-      `${PROGRAM}: ${(error as Error).message}\nRun '${PROGRAM} --help' or '${PROGRAM} send --help' for usage.`,
-    );
+    const reason = (error as Error).message.replace(/\s*\n\s*/g, ' ');
+    io.stderr(`${PROGRAM}: ${reason}\nRun '${PROGRAM} --help' or '${PROGRAM} send --help' for usage.`);
     return EXIT_USAGE;
   }
 }
@@ -224,21 +226,12 @@ function answerFailure(response: Response, text: string): string | undefined {
 
 function networkFailure(error: unknown, url: URL, timeoutMs: number): string {
   if ((error as Error).name === 'TimeoutError') {
-    return `no answer within ${timeoutMs} ms${timeoutMs === TENCENT_DEADLINE_MS ? ", Tencent's deadline" : ''}`;
+    return `no answer within ${timeoutMs} ms (Tencent waits ${TENCENT_DEADLINE_MS} ms)`;
   }
   const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
-  switch (cause?.code) {
-    case 'ECONNREFUSED':
-      return `cannot connect to ${url.host}: connection refused (is the server running?)`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `cannot resolve the host ${url.hostname}`;
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-      return `the connection to ${url.host} closed before an answer`;
-    default:
-      return `the request failed: ${cause?.message ?? (error as Error).message}`;
-  }
+  if (cause?.code === 'ECONNREFUSED')
+    return `cannot connect to ${url.host}: connection refused (is the server running?)`;
+  return `the request failed: ${cause?.message ?? (error as Error).message}`;
 }
 
 function shellQuote(text: string): string {
