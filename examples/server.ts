@@ -59,5 +59,9 @@ if (require.main === module) {
     console.log('Try it:');
     console.log(curlCommand(`http://${host}:${port}`, sdkAppId, token));
     if (token) console.log('(the Sign is valid for 60 seconds; restart for a fresh command)');
+    console.log('or, with the simulator:');
+    console.log(
+      `npm run simulate -- send http://${host}:${port}${CALLBACK_PATH} --sdk-app-id ${sdkAppId}${token ? ' --token "$CALLBACK_TOKEN"' : ''}`,
+    );
   });
 }

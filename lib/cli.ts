@@ -1,0 +1,293 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import Joi from 'joi';
+import {
+  createCallbackQuery,
+  createMsgSeqList,
+  createRecallEvent,
+  DEMO_SDK_APP_ID,
+  type RecallEventOverrides,
+} from './testing';
+
+/** Where the CLI writes; each call is one or more whole lines. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export const EXIT_OK = 0;
+/** The server did not answer HTTP 200 with `ActionStatus` OK, or did not answer at all. */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+const PROGRAM = 'tencent-chat-recall-webhook';
+const TENCENT_DEADLINE_MS = 2000;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  'sdk-app-id': { type: 'string' },
+  token: { type: 'string' },
+  type: { type: 'string' },
+  'group-id': { type: 'string' },
+  'topic-id': { type: 'string' },
+  seq: { type: 'string' },
+  operator: { type: 'string' },
+  platform: { type: 'string' },
+  body: { type: 'string' },
+  timeout: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+const BODY_FLAGS = ['type', 'group-id', 'topic-id', 'seq', 'operator'] as const;
+
+const msgSeqs = Joi.string()
+  .custom((value: string) => {
+    const seqs = value.split(',').map((item) => (/^\d+$/.test(item.trim()) ? Number(item) : NaN));
+    if (!seqs.every(Number.isSafeInteger)) throw new Error('not a list of MsgSeq');
+    return seqs;
+  })
+  .messages({ 'any.custom': '{{#label}} must be a comma-separated list of non-negative integers, such as 130,131' });
+
+const sendSchema = Joi.object({
+  url: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .required()
+    .label('<url>')
+    .messages({
+      'string.uri': '{{#label}} must be an http or https URL',
+      'string.uriCustomScheme': '{{#label}} must be an http or https URL',
+    }),
+  'sdk-app-id': Joi.string()
+    .pattern(/^[1-9]\d*$/)
+    .default(String(DEMO_SDK_APP_ID))
+    .label('--sdk-app-id')
+    .messages({ 'string.pattern.base': '{{#label}} must be a positive integer' }),
+  token: Joi.string().label('--token'),
+  type: Joi.string().label('--type'),
+  'group-id': Joi.string().label('--group-id'),
+  'topic-id': Joi.string().allow('').label('--topic-id'),
+  seq: msgSeqs.label('--seq'),
+  operator: Joi.string().allow('').label('--operator'),
+  platform: Joi.string().label('--platform'),
+  body: Joi.string().label('--body'),
+  timeout: Joi.number().integer().min(1).default(TENCENT_DEADLINE_MS).label('--timeout'),
+  'dry-run': Joi.boolean().default(false),
+  help: Joi.any().strip(),
+}).prefs({ abortEarly: true, errors: { wrap: { label: false } } });
+
+interface SendArgs {
+  url: string;
+  'sdk-app-id': string;
+  token?: string;
+  type?: string;
+  'group-id'?: string;
+  'topic-id'?: string;
+  seq?: number[];
+  operator?: string;
+  platform?: string;
+  body?: string;
+  timeout: number;
+  'dry-run': boolean;
+}
+
+class UsageError extends Error {}
+
+/** Runs the CLI on `argv` (without the node and script paths); resolves to the exit code. */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+    const [command, ...operands] = positionals;
+    if (command === undefined) {
+      if (values.help) {
+        io.stdout(mainHelp());
+        return EXIT_OK;
+      }
+      throw new UsageError('no command given');
+    }
+    if (command !== 'send') throw new UsageError(`unknown command '${command}'`);
+    if (values.help) {
+      io.stdout(sendHelp());
+      return EXIT_OK;
+    }
+    if (operands.length === 0) throw new UsageError('send needs the <url> to post to');
+    if (operands.length > 1) throw new UsageError(`send takes one <url>, got also '${operands[1]}'`);
+    return await send(validate({ ...values, url: operands[0] }), io);
+  } catch (error) {
+    if (!(error instanceof UsageError) && !isParseArgsError(error)) throw error;
+    const reason = (error as Error).message.replace(/\s*\n\s*/g, ' ');
+    io.stderr(`${PROGRAM}: ${reason}\nRun '${PROGRAM} --help' or '${PROGRAM} send --help' for usage.`);
+    return EXIT_USAGE;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+function validate(flags: Record<string, unknown>): SendArgs {
+  const { error, value } = sendSchema.validate(flags);
+  if (error) throw new UsageError(error.message);
+  const args = value as SendArgs;
+  if (args.body !== undefined) {
+    const clash = BODY_FLAGS.find((flag) => args[flag] !== undefined);
+    if (clash) throw new UsageError(`--body cannot be combined with --${clash}: the file is the whole body`);
+  }
+  return args;
+}
+
+interface CallbackRequest {
+  url: URL;
+  body: Uint8Array | string;
+  /** How the curl command passes the body. */
+  curlData: string;
+}
+
+async function buildRequest(args: SendArgs): Promise<CallbackRequest> {
+  const url = new URL(args.url);
+  const query = createCallbackQuery(args['sdk-app-id'], { token: args.token, optPlatform: args.platform });
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  if (args.body !== undefined) {
+    const body = await readFile(args.body).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`--body: cannot read ${args.body}: ${error.code ?? error.message}`);
+    });
+    return { url, body, curlData: `--data-binary ${shellQuote('@' + args.body)}` };
+  }
+  const overrides: RecallEventOverrides = {};
+  if (args.type !== undefined) overrides.Type = args.type;
+  if (args['group-id'] !== undefined) overrides.GroupId = args['group-id'];
+  if (args['topic-id'] !== undefined) overrides.TopicId = args['topic-id'] || undefined;
+  if (args.seq !== undefined) overrides.MsgSeqList = createMsgSeqList(args.seq);
+  if (args.operator !== undefined) overrides.Operator_Account = args.operator;
+  const body = JSON.stringify(createRecallEvent(overrides));
+  return { url, body, curlData: `--data-raw ${shellQuote(body)}` };
+}
+
+async function send(args: SendArgs, io: CliIo): Promise<number> {
+  const request = await buildRequest(args);
+  if (args['dry-run']) {
+    io.stdout(`curl -sS ${shellQuote(request.url.href)} -H 'Content-Type: application/json' ${request.curlData}`);
+    return EXIT_OK;
+  }
+  io.stdout(prefixLines('> ', `POST ${request.url.href}\n${bodyText(request.body)}`));
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(request.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: request.body,
+      signal: AbortSignal.timeout(args.timeout),
+    });
+    text = await response.text();
+  } catch (error) {
+    io.stderr(`${PROGRAM}: ${networkFailure(error, request.url, args.timeout)}`);
+    return EXIT_FAILED;
+  }
+  io.stdout(prefixLines('< ', `HTTP ${response.status} ${response.statusText}\n${text.trimEnd()}`));
+  const failure = answerFailure(response, text);
+  if (failure === undefined) return EXIT_OK;
+  io.stderr(`${PROGRAM}: ${failure}`);
+  return EXIT_FAILED;
+}
+
+function bodyText(body: Uint8Array | string): string {
+  return typeof body === 'string' ? body : Buffer.from(body).toString('utf8').trimEnd();
+}
+
+function prefixLines(prefix: string, text: string): string {
+  return text.replace(/^/gm, prefix);
+}
+
+/** Why Tencent would count this answer as failed, or `undefined` when it is a success. */
+function answerFailure(response: Response, text: string): string | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    const type = response.headers.get('content-type');
+    return `the answer is not JSON (HTTP ${response.status}${type ? `, ${type}` : ''})`;
+  }
+  const { ActionStatus, ErrorInfo } = (answer ?? {}) as { ActionStatus?: unknown; ErrorInfo?: unknown };
+  if (ActionStatus === 'FAIL') {
+    return `the answer is FAIL (HTTP ${response.status}): ${typeof ErrorInfo === 'string' && ErrorInfo !== '' ? ErrorInfo : 'no ErrorInfo'}`;
+  }
+  if (ActionStatus !== 'OK') return `the answer has no ActionStatus OK or FAIL (HTTP ${response.status})`;
+  if (response.status !== 200)
+    return `HTTP ${response.status}: Tencent counts any status but 200 as a failure, even with ActionStatus OK`;
+  return undefined;
+}
+
+function networkFailure(error: unknown, url: URL, timeoutMs: number): string {
+  if ((error as Error).name === 'TimeoutError') {
+    return `no answer within ${timeoutMs} ms (Tencent waits ${TENCENT_DEADLINE_MS} ms)`;
+  }
+  const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+  if (cause?.code === 'ECONNREFUSED')
+    return `cannot connect to ${url.host}: connection refused (is the server running?)`;
+  return `the request failed: ${cause?.message ?? (error as Error).message}`;
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function mainHelp(): string {
+  return `Usage: ${PROGRAM} <command> [options]
+
+Simulates Tencent Cloud Chat's Group.CallbackAfterRecallMsg webhook, to test a receiver locally.
+
+Commands:
+  send <url>    post one recall callback to <url>, the way Tencent would
+
+Options:
+  -h, --help    show this help; '${PROGRAM} send --help' shows the options of send
+
+Exit codes: 0 the answer was HTTP 200 with ActionStatus OK; 1 any other answer, or none; 2 bad usage.`;
+}
+
+function sendHelp(): string {
+  const sample = createRecallEvent();
+  const sampleQuery = createCallbackQuery(DEMO_SDK_APP_ID);
+  return `Usage: ${PROGRAM} send <url> [options]
+
+Posts one Group.CallbackAfterRecallMsg callback to <url>, your callback URL, the way Tencent
+would: a POST with Content-Type: application/json, the query SdkAppid, CallbackCommand,
+contenttype, ClientIP, OptPlatform (and RequestTime, Sign with --token) added to <url>, and a
+JSON body. Prints the request, the HTTP status and the answer.
+
+Options:
+  --sdk-app-id N   SdkAppid in the query (default ${DEMO_SDK_APP_ID}, the example server's demo app)
+  --token T        sign with the callback token T: RequestTime now, Sign = sha256(T + RequestTime)
+  --type T         group type: Community, Public, Private, ChatRoom, AVChatRoom... (default ${sample.Type})
+  --group-id G     GroupId (default ${sample.GroupId} for Community, ${createRecallEvent({ Type: 'Public' }).GroupId} otherwise)
+  --topic-id T     TopicId (default a topic of the group for Community, none otherwise; '' for none)
+  --seq 1,2,3      MsgSeq of each recalled message, comma-separated (default one message)
+  --operator A     Operator_Account, the UserID who recalled (default ${sample.Operator_Account})
+  --platform P     OptPlatform: RESTAPI, Web, Android, iOS, Windows, Mac, iPad... (default ${sampleQuery.OptPlatform})
+  --body FILE      send the bytes of FILE as the body (not with --type, --group-id, --topic-id, --seq, --operator)
+  --timeout MS     give up without an answer after MS milliseconds (default ${TENCENT_DEADLINE_MS}, Tencent's deadline)
+  --dry-run        print the equivalent curl command instead of sending
+  -h, --help       show this help
+
+Exit codes: 0 the answer was HTTP 200 with ActionStatus OK; 1 any other answer, or none; 2 bad usage.
+
+Examples:
+  ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback
+  ${PROGRAM} send https://example.com/im --sdk-app-id 1400123456 --token "$CALLBACK_TOKEN" --type Public --seq 130,131`;
+}
+
+if (require.main === module) {
+  void run(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text + '\n'),
+    stderr: (text) => process.stderr.write(text + '\n'),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}
