@@ -52,7 +52,11 @@ if (require.main === module) {
   const sdkAppId = process.env.SDK_APP_ID ?? DEMO_SDK_APP_ID;
   const token = process.env.CALLBACK_TOKEN || undefined;
 
-  createExampleApp({ sdkAppId, token }).listen(port, host, () => {
+  createExampleApp({ sdkAppId, token }).listen(port, host, (error?: Error) => {
+    if (error) {
+      console.error(`Cannot listen on ${host}:${port}: ${error.message}`);
+      process.exit(1);
+    }
     console.log(
       `Listening on http://${host}:${port}${CALLBACK_PATH} for SdkAppID ${sdkAppId}${token ? ' (token check on)' : ''}`,
     );
