@@ -1,0 +1,75 @@
+// Format-neutral checks the CommonJS and ES module consumers share: each passes in the package
+// as it loaded it, so this file itself never imports the package.
+const assert = require('node:assert/strict');
+
+const SDK_APP_ID = 1400000000;
+const TOKEN = 'consumer-check-token';
+const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
+
+const MAIN_EXPORTS = [
+  'CallbackFailedError',
+  'InvalidBodyError',
+  'PayloadTooLargeError',
+  'RECALL_COMMAND',
+  'RecallWebhookError',
+  'SdkAppIdMismatchError',
+  'SignatureVerificationError',
+  'UnsupportedEncodingError',
+  'createRecallHandler',
+  'recallWebhook',
+  'signRequestTime',
+];
+const TESTING_EXPORTS = ['DEMO_SDK_APP_ID', 'createCallbackQuery', 'createRecallEvent', 'signRequestTime'];
+
+function checkExports(lib, testing) {
+  for (const name of MAIN_EXPORTS) assert.ok(name in lib, `main entry lacks ${name}`);
+  for (const name of TESTING_EXPORTS) assert.ok(name in testing, `testing entry lacks ${name}`);
+  assert.equal(lib.RECALL_COMMAND, 'Group.CallbackAfterRecallMsg');
+  assert.ok(new lib.SignatureVerificationError('x') instanceof lib.RecallWebhookError);
+  assert.equal(testing.signRequestTime('t', 1), lib.signRequestTime('t', 1));
+}
+
+/** One real request through a tiny Express app on 127.0.0.1, then a GET it must pass on. */
+async function checkExpress(express, lib, testing) {
+  const recalls = [];
+  const app = express();
+  app.use('/callback', lib.recallWebhook({ sdkAppId: SDK_APP_ID, token: TOKEN, onRecall: (e) => recalls.push(e) }));
+  app.get('/callback', (req, res) => res.json({ passedOn: true }));
+  const server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  try {
+    const url = `http://127.0.0.1:${server.address().port}/callback`;
+    const query = new URLSearchParams(testing.createCallbackQuery(SDK_APP_ID, { token: TOKEN }));
+    const wire = testing.createRecallEvent({ GroupId: '@TGS#consumer' });
+    const response = await fetch(`${url}?${query}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(wire),
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), OK);
+    assert.equal(recalls.length, 1);
+    assert.equal(recalls[0].groupId, '@TGS#consumer');
+    assert.deepEqual(await (await fetch(url)).json(), { passedOn: true });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+async function checkFetchHandler(lib, testing) {
+  const recalls = [];
+  const handle = lib.createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall: (e) => recalls.push(e) });
+  const query = new URLSearchParams(testing.createCallbackQuery(SDK_APP_ID));
+  const url = `http://127.0.0.1/callback?${query}`;
+  const response = await handle(
+    new Request(url, { method: 'POST', body: JSON.stringify(testing.createRecallEvent()) }),
+  );
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), OK);
+  assert.equal(recalls.length, 1);
+  assert.equal(await handle(new Request(url)), null);
+}
+
+module.exports = { checkExports, checkExpress, checkFetchHandler };

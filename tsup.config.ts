@@ -1,0 +1,25 @@
+import { defineConfig, type Options } from 'tsup';
+
+const shared: Options = {
+  target: 'node20',
+  platform: 'node',
+  removeNodeProtocol: false,
+  tsconfig: 'tsconfig.build.json',
+  outDir: 'dist',
+};
+
+export default defineConfig([
+  // The library, in both module formats: CommonJS as dist/*.js with dist/*.d.ts, ES modules as
+  // dist/*.mjs with dist/*.d.mts.
+  {
+    ...shared,
+    entry: { index: 'lib/index.ts', testing: 'lib/testing.ts' },
+    format: ['cjs', 'esm'],
+    // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates.
+    dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
+    // The two builds run side by side: cleaning spares the CLI's output.
+    clean: ['!cli.js'],
+  },
+  // The `bin` command needs only one format and no declarations.
+  { ...shared, entry: { cli: 'lib/cli.ts' }, format: ['cjs'] },
+]);
