@@ -232,12 +232,10 @@ describe('createRecallCore', () => {
   it('acknowledges at timeoutMs, lets onRecall finish, and reports nothing when it succeeds', async () => {
     let done = false;
     const onError = jest.fn();
-    const onRecall = () => delay(120).then(() => void (done = true));
-    const started = Date.now();
+    const onRecall = () => delay(500).then(() => void (done = true));
     expect(await core({ onRecall, onError, timeoutMs: 30 }).handle(incoming(validBody()).value)).toBe(OK_ANSWER);
-    expect(Date.now() - started).toBeLessThan(110);
     expect(done).toBe(false);
-    await delay(150);
+    await delay(550);
     expect(done).toBe(true);
     expect(onError).not.toHaveBeenCalled();
   });
