@@ -360,7 +360,9 @@ function requireTime(prefix: string[], modules: string[]): { medianMs: number; s
   return { medianMs: median(samplesMs), samplesMs };
 }
 
-function coreMicro(config: Config, prefix: string[]): Array<MicroResult & { eventsPerSecond: number }> {
+type MicroSummary = MicroResult & { eventsPerSecond: number; eventsPerCpuSecond: number };
+
+function coreMicro(config: Config, prefix: string[]): MicroSummary[] {
   const [command, args] = nodeCommand(prefix, [], 'core-micro.ts', [
     String(config.microDurationMs),
     String(config.rounds),
@@ -374,6 +376,7 @@ function coreMicro(config: Config, prefix: string[]): Array<MicroResult & { even
   return (JSON.parse(run.stdout) as MicroResult[]).map((result) => ({
     ...result,
     eventsPerSecond: median(result.rounds),
+    eventsPerCpuSecond: median(result.cpuRounds),
   }));
 }
 
@@ -429,7 +432,7 @@ interface Target {
 function targets(
   summaries: Partial<Record<ServerKind, ServerSummary>>,
   memoryResult: Awaited<ReturnType<typeof memory>> | undefined,
-  micro: Array<{ case: string; eventsPerSecond: number }>,
+  micro: MicroSummary[],
 ): Target[] {
   const list: Target[] = [];
   const base = summaries['express-handwritten'];
@@ -473,9 +476,9 @@ function targets(
   const valid = micro.find((result) => result.case === 'valid');
   if (valid) {
     list.push({
-      target: 'core ≥ 150,000 valid events/s',
-      measured: valid.eventsPerSecond.toFixed(0),
-      met: valid.eventsPerSecond >= 150_000,
+      target: 'core ≥ 150,000 valid events/s on one core (per CPU second)',
+      measured: valid.eventsPerCpuSecond.toFixed(0),
+      met: valid.eventsPerCpuSecond >= 150_000,
     });
   }
   return list;
