@@ -1,5 +1,5 @@
 // The core alone, no HTTP: how many callbacks per second it checks, validates and answers.
-// Usage (from bench/run.ts): node --import tsx bench/core-micro.ts <durationMs> <rounds>; prints JSON.
+// Started by bench/run.ts as dist-bench/bench/core-micro.js <durationMs> <rounds>; prints JSON.
 import { createRecallCore, type IncomingCallback } from '../lib/core';
 import { createCallbackQuery, createRecallEvent } from '../lib/testing';
 import { SDK_APP_ID } from './fixtures';
@@ -26,8 +26,8 @@ async function measure(
 ): Promise<MicroResult> {
   const core = createRecallCore<null>({ sdkAppId: SDK_APP_ID, onRecall: async () => {} }, 'bench');
   const bytes = Buffer.from(JSON.stringify(body));
-  const query = createCallbackQuery(SDK_APP_ID);
-  // A fresh URLSearchParams per request, as the adapters build one per request.
+  const query = String(new URLSearchParams(createCallbackQuery(SDK_APP_ID)));
+  // A fresh URLSearchParams per request from the query string, as the adapters build one.
   const incoming = (): IncomingCallback<null> => ({
     params: new URLSearchParams(query),
     request: null,

@@ -1,5 +1,5 @@
 // One benchmark server per child process, so that its CPU time and its core are its own.
-// Usage (from bench/run.ts): node --import tsx bench/server.ts <kind>; reports its port over IPC.
+// Started by bench/run.ts as dist-bench/bench/server.js <kind>; reports its port over IPC.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import express from 'express';
@@ -100,7 +100,7 @@ function serve(kind: ServerKind): Server {
 if (require.main === module) {
   const kind = process.argv[2] as ServerKind;
   if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}; one of ${SERVER_KINDS.join(', ')}`);
-  if (!process.send) throw new Error('bench/server.ts runs as a child of bench/run.ts (it needs an IPC channel)');
+  if (!process.send) throw new Error('the benchmark server runs as a child of bench/run.ts (it needs an IPC channel)');
   const server = serve(kind);
   process.on('message', (message: ServerRequest) => {
     if (message.type === 'sample') {
