@@ -98,10 +98,10 @@ function readConfig(): Config {
 }
 
 /** Pins this process (the load generator) and returns the command prefix that pins a child. */
-function pinning(config: Config): { pinned: boolean; prefix: string[]; note: string } {
+function pinning(config: Config, cores: number): { pinned: boolean; prefix: string[]; note: string } {
   if (!config.pin) return { pinned: false, prefix: [], note: 'not pinned (--no-pin)' };
   if (!existsSync(TASKSET)) return { pinned: false, prefix: [], note: `not pinned: ${TASKSET} not found` };
-  if (availableParallelism() < 2 || config.serverCore === config.loadCore) {
+  if (cores < 2 || config.serverCore === config.loadCore) {
     return { pinned: false, prefix: [], note: 'not pinned: needs two distinct cores' };
   }
   execFileSync(TASKSET, ['-a', '-p', '-c', String(config.loadCore), String(process.pid)], { stdio: 'ignore' });
@@ -491,9 +491,11 @@ async function main(): Promise<void> {
   const config = readConfig();
   // The package's entry point as tsc compiles it (the same compiler options as npm run build).
   const entryPoint = join(__dirname, '..', 'lib', 'index.js');
-  const pin = pinning(config);
+  // Read before pinning: afterwards this process sees only its own core.
+  const cores = availableParallelism();
+  const pin = pinning(config, cores);
   const machine = {
-    nproc: availableParallelism(),
+    nproc: cores,
     cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
