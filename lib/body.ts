@@ -26,12 +26,12 @@ export function parseBody(source: BodySource, limit: number): object {
 
 function parseJsonObject(text: string): object {
   if (text.charCodeAt(0) === BYTE_ORDER_MARK) text = text.slice(1);
-  if (text.trim() === '') throw new InvalidBodyError('empty body');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new InvalidBodyError('body is not valid JSON');
+    // Checked only on failure: trimming every valid body would copy it for nothing.
+    throw new InvalidBodyError(text.trim() === '' ? 'empty body' : 'body is not valid JSON');
   }
   return assertObject(value);
 }

@@ -1,0 +1,135 @@
+/**
+ * The Joi-free fast path of body validation must never accept a body the Joi schema rejects, and
+ * for bodies that come out of JSON.parse (every body the adapters parse, and express.json()'s) it
+ * must decide exactly as the schema does, so it only ever saves time.
+ */
+import fc from 'fast-check';
+import { assertRecallBody, bodySchema, isPlainRecallBody } from '../lib/event';
+import { InvalidBodyError } from '../lib';
+import { createRecallEvent } from '../lib/testing';
+import { RECALL_COMMAND } from '../lib/types';
+
+const RUNS = 3000;
+
+const schemaAccepts = (body: object) => bodySchema.validate(body).error === undefined;
+
+// Values at and around every boundary the schema draws, plus arbitrary JSON.
+const nearInteger = fc.oneof(
+  fc.nat(),
+  fc.integer(),
+  fc.constantFrom(0, -0, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 1e21, NaN, Infinity),
+  fc.double(),
+);
+const digitString = fc.oneof(
+  fc.stringMatching(/^\d{1,18}$/),
+  fc.constantFrom('', '0', '007', '9007199254740991', '9007199254740992', '1e3', ' 1', '1\n', '-1', '1.0'),
+);
+const looseString = fc.oneof(fc.string(), fc.constant(''), fc.string({ unit: 'grapheme' }));
+const anyJson = fc.jsonValue({ maxDepth: 2 });
+
+/** Mostly a valid value, sometimes anything: many bodies pass, the rest break one field or a few. */
+const mostly = <T>(valid: fc.Arbitrary<T>, loose: fc.Arbitrary<unknown>) =>
+  fc.oneof({ weight: 8, arbitrary: valid }, { weight: 1, arbitrary: loose });
+
+const message = mostly(
+  fc.record(
+    {
+      MsgSeq: mostly(fc.nat(), fc.oneof(nearInteger, digitString, anyJson)),
+      MsgId: mostly(fc.option(fc.string({ minLength: 1 }), { nil: undefined }), fc.oneof(looseString, anyJson)),
+      Extra: anyJson,
+    },
+    { requiredKeys: ['MsgSeq'] },
+  ),
+  anyJson,
+);
+
+const body = fc.record(
+  {
+    CallbackCommand: mostly(
+      fc.constant(RECALL_COMMAND),
+      fc.oneof(fc.constantFrom('Group.CallbackAfterSendMsg', '', ` ${RECALL_COMMAND}`), anyJson),
+    ),
+    Operator_Account: mostly(fc.string(), anyJson),
+    Type: mostly(fc.string({ minLength: 1 }), fc.oneof(looseString, anyJson)),
+    GroupId: mostly(fc.string({ minLength: 1 }), fc.oneof(looseString, anyJson)),
+    MsgSeqList: mostly(fc.array(message, { minLength: 1, maxLength: 4 }), fc.oneof(fc.constant([]), anyJson)),
+    TopicId: mostly(fc.option(fc.string(), { nil: undefined }), anyJson),
+    EventTime: mostly(fc.oneof(fc.nat(), fc.stringMatching(/^\d{1,15}$/)), fc.oneof(nearInteger, digitString, anyJson)),
+    ['__proto__']: anyJson,
+    constructor: anyJson,
+    Unknown: anyJson,
+  },
+  { requiredKeys: ['CallbackCommand', 'Operator_Account', 'Type', 'GroupId', 'MsgSeqList', 'EventTime'] },
+);
+// Required fields missing, one or several.
+const bodyMissingFields = fc.record(
+  {
+    CallbackCommand: fc.constant(RECALL_COMMAND),
+    Operator_Account: fc.string(),
+    Type: fc.string({ minLength: 1 }),
+    GroupId: fc.string({ minLength: 1 }),
+    MsgSeqList: fc.array(message, { minLength: 1 }),
+    EventTime: fc.nat(),
+  },
+  { requiredKeys: [] },
+);
+const jsonBody = fc
+  .oneof({ weight: 5, arbitrary: body }, { weight: 1, arbitrary: bodyMissingFields })
+  .map((value) => JSON.parse(JSON.stringify(value)) as object);
+
+describe('isPlainRecallBody, the fast path before Joi', () => {
+  it('decides exactly as the Joi schema for every JSON-parsed body', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(jsonBody, (value) => {
+        const fast = isPlainRecallBody(value);
+        if (fast) accepted++;
+        expect(fast).toBe(schemaAccepts(value));
+      }),
+      { numRuns: RUNS },
+    );
+    // The generator must reach both answers often, or the equivalence says little.
+    expect(accepted).toBeGreaterThan(RUNS / 10);
+    expect(accepted).toBeLessThan(RUNS * 0.9);
+  });
+
+  it('never accepts what the schema rejects, for any object at all (other prototypes, sparse arrays, boxed values)', () => {
+    const exotic = fc.oneof(
+      body,
+      fc.anything({ withNullPrototype: true, withSparseArray: true, withBoxedValues: true, withMap: true }),
+      body.map((value) => Object.assign(Object.create(null), value) as object),
+      body.map((value) => ({ ...value, MsgSeqList: Object.assign([], { 0: undefined, length: 2 }) })),
+    );
+    fc.assert(
+      fc.property(exotic, (value) => {
+        if (typeof value !== 'object' || value === null) return;
+        if (isPlainRecallBody(value)) expect(schemaAccepts(value)).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('accepts the bodies Tencent sends, so they skip Joi', () => {
+    const samples = [
+      createRecallEvent(),
+      createRecallEvent({ EventTime: 1670574414123, TopicId: undefined }),
+      createRecallEvent({ MsgSeqList: [{ MsgSeq: 130 }, { MsgSeq: 131, MsgId: 'id' }], Operator_Account: '' }),
+      { ...createRecallEvent(), NewField: { nested: true } },
+    ];
+    for (const sample of samples) {
+      const parsed = JSON.parse(JSON.stringify(sample)) as object;
+      expect(isPlainRecallBody(parsed)).toBe(true);
+      expect(schemaAccepts(parsed)).toBe(true);
+    }
+  });
+
+  it('leaves bodies it does not accept to Joi, which still accepts a valid body of another prototype', () => {
+    const withNullPrototype = Object.assign(Object.create(null), createRecallEvent()) as object;
+    expect(isPlainRecallBody(withNullPrototype)).toBe(false);
+    expect(() => assertRecallBody(withNullPrototype)).not.toThrow();
+    const broken = { ...createRecallEvent(), EventTime: '12a' };
+    expect(isPlainRecallBody(broken)).toBe(false);
+    expect(() => assertRecallBody(broken)).toThrow(InvalidBodyError);
+    expect(() => assertRecallBody(broken)).toThrow(/^invalid body: EventTime /);
+  });
+});

@@ -1,0 +1,577 @@
+// `npm run bench`: throughput, latency, CPU per request and memory of the package against what a
+// user would write instead, plus require time and a core micro-benchmark. Bounded in time; writes
+// the figures to bench-results.json (or --output). `npm run bench -- --help` lists the flags.
+// npm run bench compiles bench/ and lib/ with tsc into dist-bench/ and runs it with plain node, so
+// every process runs the JavaScript users run, without a TypeScript loader in the measured path.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { createHistogram } from 'node:perf_hooks';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { RECALL_BODY, signedPath, UNSIGNED_PATH } from './fixtures';
+import type { MicroResult } from './core-micro';
+import { SERVER_KINDS, type ServerKind, type ServerReply } from './protocol';
+
+// This file runs as dist-bench/bench/run.js.
+const ROOT = resolve(__dirname, '..', '..');
+const TASKSET = '/usr/bin/taskset';
+const TOLERANCE_SECONDS = 60;
+const MEMORY_WARMUP_REQUESTS = 20_000;
+const MEMORY_CHECKPOINTS = 4;
+const REQUIRE_SAMPLES = 7;
+
+const USAGE = `npm run bench -- [flags]
+  --duration <s>          seconds per round and server (default 10, at most 50: the signed query must stay fresh)
+  --rounds <n>            interleaved rounds per server (default 5)
+  --connections <n>       concurrent connections (default 10)
+  --warmup <s>            unrecorded warm-up per server before the first round (default 3)
+  --memory-requests <n>   requests through \`middleware\` for the memory figure, 0 to skip (default 200000)
+  --micro-duration <ms>   duration of each core micro-benchmark round (default 2000)
+  --servers <list>        comma-separated subset of ${SERVER_KINDS.join(', ')}
+  --server-core <n>       core for servers and the micro-benchmark (default 0)
+  --load-core <n>         core for the load generator (default 1)
+  --no-pin                do not pin processes to cores
+  --output <file>         JSON results (default bench-results.json)`;
+
+interface Config {
+  durationSeconds: number;
+  rounds: number;
+  connections: number;
+  warmupSeconds: number;
+  memoryRequests: number;
+  microDurationMs: number;
+  servers: ServerKind[];
+  serverCore: number;
+  loadCore: number;
+  pin: boolean;
+  output: string;
+}
+
+function readConfig(): Config {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      'memory-requests': { type: 'string', default: '200000' },
+      'micro-duration': { type: 'string', default: '2000' },
+      servers: { type: 'string', default: SERVER_KINDS.join(',') },
+      'server-core': { type: 'string', default: '0' },
+      'load-core': { type: 'string', default: '1' },
+      'no-pin': { type: 'boolean', default: false },
+      output: { type: 'string', default: 'bench-results.json' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const integer = (name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${text}\n${USAGE}`);
+    }
+    return value;
+  };
+  const servers = values.servers.split(',').map((name) => name.trim());
+  for (const name of servers) {
+    if (!(SERVER_KINDS as readonly string[]).includes(name)) throw new Error(`unknown server ${name}\n${USAGE}`);
+  }
+  return {
+    durationSeconds: integer('duration', values.duration, 1, TOLERANCE_SECONDS - 10),
+    rounds: integer('rounds', values.rounds, 1),
+    connections: integer('connections', values.connections, 1),
+    warmupSeconds: integer('warmup', values.warmup, 0),
+    memoryRequests: integer('memory-requests', values['memory-requests'], 0),
+    microDurationMs: integer('micro-duration', values['micro-duration'], 100),
+    servers: servers as ServerKind[],
+    serverCore: integer('server-core', values['server-core'], 0),
+    loadCore: integer('load-core', values['load-core'], 0),
+    pin: !values['no-pin'],
+    output: resolve(values.output),
+  };
+}
+
+/** Pins this process (the load generator) and returns the command prefix that pins a child. */
+function pinning(config: Config, cores: number): { pinned: boolean; prefix: string[]; note: string } {
+  if (!config.pin) return { pinned: false, prefix: [], note: 'not pinned (--no-pin)' };
+  if (!existsSync(TASKSET)) return { pinned: false, prefix: [], note: `not pinned: ${TASKSET} not found` };
+  if (cores < 2 || config.serverCore === config.loadCore) {
+    return { pinned: false, prefix: [], note: 'not pinned: needs two distinct cores' };
+  }
+  execFileSync(TASKSET, ['-a', '-p', '-c', String(config.loadCore), String(process.pid)], { stdio: 'ignore' });
+  return {
+    pinned: true,
+    prefix: [TASKSET, '-c', String(config.serverCore)],
+    note: `servers on core ${config.serverCore}, load generator on core ${config.loadCore}`,
+  };
+}
+
+const children = new Set<ChildProcess>();
+
+function stopChildren(): void {
+  for (const child of children) child.kill();
+  children.clear();
+}
+
+/** Runs a compiled script of bench/ in a fresh Node process (pinned when `prefix` is set). */
+function nodeCommand(prefix: string[], nodeArgs: string[], script: string, args: string[]): [string, string[]] {
+  const command = [...prefix, process.execPath, ...nodeArgs, join(__dirname, script), ...args];
+  return [command[0], command.slice(1)];
+}
+
+interface ServerHandle {
+  kind: ServerKind;
+  port: number;
+  sample(collectGarbage?: boolean): Promise<Extract<ServerReply, { type: 'sample' }>>;
+  stop(): void;
+}
+
+function startServer(kind: ServerKind, prefix: string[], nodeArgs: string[] = []): Promise<ServerHandle> {
+  const [command, args] = nodeCommand(prefix, nodeArgs, 'server.js', [kind]);
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(child);
+  const nextReply = <T extends ServerReply['type']>(type: T) =>
+    new Promise<Extract<ServerReply, { type: T }>>((resolveReply, reject) => {
+      const onMessage = (message: ServerReply) => {
+        if (message.type !== type) return;
+        cleanup();
+        resolveReply(message as Extract<ServerReply, { type: T }>);
+      };
+      const onExit = (code: number | null) => {
+        cleanup();
+        reject(new Error(`server ${kind} exited with ${code} before answering`));
+      };
+      const cleanup = () => {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+    });
+  return nextReply('listening').then(({ port }) => ({
+    kind,
+    port,
+    sample(collectGarbage = false) {
+      const reply = nextReply('sample');
+      child.send({ type: 'sample', collectGarbage });
+      return reply;
+    },
+    stop() {
+      child.disconnect();
+      children.delete(child);
+    },
+  }));
+}
+
+function pathFor(kind: ServerKind): string {
+  return kind === 'middleware+token' ? signedPath() : UNSIGNED_PATH;
+}
+
+/** One request before measuring: a server that does not answer OK would make every figure meaningless. */
+async function assertAnswersOk(server: ServerHandle): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${server.port}${pathFor(server.kind)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: RECALL_BODY,
+  });
+  const text = await response.text();
+  if (response.status !== 200 || JSON.parse(text).ActionStatus !== 'OK') {
+    throw new Error(`${server.kind} answered ${response.status} ${text}`);
+  }
+}
+
+interface LoadResult {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Responses other than 200, connection errors and timeouts: any of them spoils the round. */
+  failures: number;
+}
+
+function load(port: number, path: string, connections: number, limit: { seconds: number } | { amount: number }) {
+  return new Promise<LoadResult>((resolveLoad, reject) => {
+    // autocannon's own histogram keeps whole milliseconds; loopback latencies need microseconds.
+    const latencyMicros = createHistogram();
+    let failures = 0;
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        ...('seconds' in limit ? { duration: limit.seconds } : { amount: limit.amount }),
+        requests: [{ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: RECALL_BODY }],
+      },
+      (error, result) => {
+        clearTimeout(safety);
+        if (error) {
+          reject(error);
+          return;
+        }
+        const requests = result.requests.total;
+        resolveLoad({
+          requests,
+          seconds: result.duration,
+          requestsPerSecond: requests / result.duration,
+          p50Ms: latencyMicros.percentile(50) / 1000,
+          p99Ms: latencyMicros.percentile(99) / 1000,
+          failures: failures + result.errors + result.timeouts,
+        });
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
+      if (statusCode !== 200) failures++;
+      latencyMicros.record(Math.max(1, Math.round(responseTimeMs * 1000)));
+    });
+    // A run by count has no duration of its own: stop it if the server stalls.
+    const safety = setTimeout(() => instance.stop(), 'seconds' in limit ? (limit.seconds + 30) * 1000 : 600_000);
+  });
+}
+
+interface Round extends LoadResult {
+  round: number;
+  cpuMicrosPerRequest: number;
+  rssBytes: number;
+}
+
+async function measureRound(server: ServerHandle, config: Config, round: number): Promise<Round> {
+  const before = await server.sample();
+  const result = await load(server.port, pathFor(server.kind), config.connections, {
+    seconds: config.durationSeconds,
+  });
+  const after = await server.sample();
+  const cpuMicros = after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
+  return { round, ...result, cpuMicrosPerRequest: cpuMicros / result.requests, rssBytes: after.memory.rss };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+interface ServerSummary {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMicrosPerRequest: number;
+  failures: number;
+  rounds: Round[];
+}
+
+function summarise(rounds: Round[]): ServerSummary {
+  return {
+    requestsPerSecond: median(rounds.map((round) => round.requestsPerSecond)),
+    p50Ms: median(rounds.map((round) => round.p50Ms)),
+    p99Ms: median(rounds.map((round) => round.p99Ms)),
+    cpuMicrosPerRequest: median(rounds.map((round) => round.cpuMicrosPerRequest)),
+    failures: rounds.reduce((sum, round) => sum + round.failures, 0),
+    rounds,
+  };
+}
+
+async function throughput(config: Config, prefix: string[]): Promise<Partial<Record<ServerKind, ServerSummary>>> {
+  const servers: ServerHandle[] = [];
+  for (const kind of config.servers) servers.push(await startServer(kind, prefix));
+  const rounds = new Map<ServerKind, Round[]>(config.servers.map((kind) => [kind, []]));
+  try {
+    for (const server of servers) {
+      await assertAnswersOk(server);
+      if (config.warmupSeconds > 0) {
+        await load(server.port, pathFor(server.kind), config.connections, { seconds: config.warmupSeconds });
+      }
+    }
+    for (let round = 1; round <= config.rounds; round++) {
+      // Interleaved, and each round starts one server later, so drift and position hit all alike.
+      for (let i = 0; i < servers.length; i++) {
+        const server = servers[(i + round - 1) % servers.length];
+        const measured = await measureRound(server, config, round);
+        rounds.get(server.kind)!.push(measured);
+        console.log(
+          `  round ${round}/${config.rounds} ${server.kind.padEnd(19)} ${measured.requestsPerSecond.toFixed(0).padStart(7)} req/s` +
+            `  ${measured.cpuMicrosPerRequest.toFixed(1).padStart(6)} µs CPU/req` +
+            (measured.failures > 0 ? `  ${measured.failures} FAILURES` : ''),
+        );
+      }
+    }
+  } finally {
+    for (const server of servers) server.stop();
+  }
+  return Object.fromEntries([...rounds].map(([kind, list]) => [kind, summarise(list)]));
+}
+
+interface MemoryCheckpoint {
+  requests: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+async function memory(config: Config, prefix: string[]) {
+  const server = await startServer('middleware', prefix, ['--expose-gc']);
+  try {
+    await assertAnswersOk(server);
+    await load(server.port, UNSIGNED_PATH, config.connections, { amount: MEMORY_WARMUP_REQUESTS });
+    const checkpoint = async (requests: number): Promise<MemoryCheckpoint> => {
+      const { memory: usage } = await server.sample(true);
+      return { requests, rssBytes: usage.rss, heapUsedBytes: usage.heapUsed };
+    };
+    const checkpoints = [await checkpoint(0)];
+    const chunk = Math.ceil(config.memoryRequests / MEMORY_CHECKPOINTS);
+    let failures = 0;
+    for (let sent = 0; sent < config.memoryRequests;) {
+      const amount = Math.min(chunk, config.memoryRequests - sent);
+      const result = await load(server.port, UNSIGNED_PATH, config.connections, { amount });
+      failures += result.failures;
+      sent += result.requests;
+      checkpoints.push(await checkpoint(sent));
+      if (result.requests === 0) break;
+    }
+    const first = checkpoints[0];
+    const last = checkpoints[checkpoints.length - 1];
+    return {
+      warmupRequests: MEMORY_WARMUP_REQUESTS,
+      requests: last.requests,
+      failures,
+      rssGrowthBytes: last.rssBytes - first.rssBytes,
+      heapGrowthBytes: last.heapUsedBytes - first.heapUsedBytes,
+      checkpoints,
+    };
+  } finally {
+    server.stop();
+  }
+}
+
+/** Milliseconds to `require` the given modules in a fresh Node process, median of several processes. */
+function requireTime(prefix: string[], modules: string[]): { medianMs: number; samplesMs: number[] } {
+  const script =
+    'const started = process.hrtime.bigint();' +
+    `for (const name of ${JSON.stringify(modules)}) require(name);` +
+    'process.stdout.write(String(Number(process.hrtime.bigint() - started) / 1e6));';
+  const samplesMs: number[] = [];
+  for (let i = 0; i < REQUIRE_SAMPLES; i++) {
+    const command = [...prefix, process.execPath, '-e', script];
+    const run = spawnSync(command[0], command.slice(1), { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    if (run.status !== 0) throw new Error(`require of ${modules.join(' + ')} failed: ${run.stderr}`);
+    samplesMs.push(Number(run.stdout));
+  }
+  return { medianMs: median(samplesMs), samplesMs };
+}
+
+type MicroSummary = MicroResult & { eventsPerSecond: number; eventsPerCpuSecond: number };
+
+function coreMicro(config: Config, prefix: string[]): MicroSummary[] {
+  const [command, args] = nodeCommand(prefix, [], 'core-micro.js', [
+    String(config.microDurationMs),
+    String(config.rounds),
+  ]);
+  const run = spawnSync(command, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: (config.rounds + 1) * 2 * config.microDurationMs * 3 + 30_000,
+  });
+  if (run.status !== 0) throw new Error(`core micro-benchmark failed: ${run.stderr}`);
+  return (JSON.parse(run.stdout) as MicroResult[]).map((result) => ({
+    ...result,
+    eventsPerSecond: median(result.rounds),
+    eventsPerCpuSecond: median(result.cpuRounds),
+  }));
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const ratio = (value: number, base: number | undefined) => (base === undefined ? '–' : `${(value / base).toFixed(2)}×`);
+
+function printTable(summaries: Partial<Record<ServerKind, ServerSummary>>): void {
+  const handwritten = summaries['express-handwritten'];
+  const floor = summaries['node-http'];
+  const rows = [
+    [
+      'server',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'CPU µs/req',
+      'req/s vs express',
+      'req/s vs node-http',
+      'CPU vs express',
+      'p99 vs express',
+      'failures',
+    ],
+  ];
+  for (const kind of SERVER_KINDS) {
+    const summary = summaries[kind];
+    if (!summary) continue;
+    rows.push([
+      kind,
+      summary.requestsPerSecond.toFixed(0),
+      summary.p50Ms.toFixed(2),
+      summary.p99Ms.toFixed(2),
+      summary.cpuMicrosPerRequest.toFixed(1),
+      ratio(summary.requestsPerSecond, handwritten?.requestsPerSecond),
+      ratio(summary.requestsPerSecond, floor?.requestsPerSecond),
+      ratio(summary.cpuMicrosPerRequest, handwritten?.cpuMicrosPerRequest),
+      ratio(summary.p99Ms, handwritten?.p99Ms),
+      String(summary.failures),
+    ]);
+  }
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+  console.log(line(rows[0]));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const row of rows.slice(1)) console.log(line(row));
+}
+
+interface Target {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+function targets(
+  summaries: Partial<Record<ServerKind, ServerSummary>>,
+  memoryResult: Awaited<ReturnType<typeof memory>> | undefined,
+  micro: MicroSummary[],
+): Target[] {
+  const list: Target[] = [];
+  const base = summaries['express-handwritten'];
+  const middleware = summaries.middleware;
+  const token = summaries['middleware+token'];
+  if (base && middleware) {
+    const throughputRatio = middleware.requestsPerSecond / base.requestsPerSecond;
+    const cpuRatio = middleware.cpuMicrosPerRequest / base.cpuMicrosPerRequest;
+    const p99Ratio = middleware.p99Ms / base.p99Ms;
+    list.push({
+      target: 'middleware req/s ≥ 1.0× express-handwritten',
+      measured: `${throughputRatio.toFixed(2)}×`,
+      met: throughputRatio >= 1,
+    });
+    list.push({
+      target: 'middleware CPU/request ≤ express-handwritten',
+      measured: `${cpuRatio.toFixed(2)}×`,
+      met: cpuRatio <= 1,
+    });
+    list.push({
+      target: 'middleware p99 ≤ 1.1× express-handwritten',
+      measured: `${p99Ratio.toFixed(2)}×`,
+      met: p99Ratio <= 1.1,
+    });
+  }
+  if (base && token) {
+    const tokenRatio = token.requestsPerSecond / base.requestsPerSecond;
+    list.push({
+      target: 'middleware+token req/s ≥ 0.95× express-handwritten',
+      measured: `${tokenRatio.toFixed(2)}×`,
+      met: tokenRatio >= 0.95,
+    });
+  }
+  if (memoryResult) {
+    list.push({
+      target: `RSS growth over ${memoryResult.requests} requests < 20 MB`,
+      measured: megabytes(memoryResult.rssGrowthBytes),
+      met: memoryResult.rssGrowthBytes < 20 * 1024 * 1024,
+    });
+  }
+  const valid = micro.find((result) => result.case === 'valid');
+  if (valid) {
+    list.push({
+      target: 'core ≥ 150,000 valid events/s on one core (per CPU second)',
+      measured: valid.eventsPerCpuSecond.toFixed(0),
+      met: valid.eventsPerCpuSecond >= 150_000,
+    });
+  }
+  return list;
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  // The package's entry point as tsc compiles it (the same compiler options as npm run build).
+  const entryPoint = join(__dirname, '..', 'lib', 'index.js');
+  // Read before pinning: afterwards this process sees only its own core.
+  const cores = availableParallelism();
+  const pin = pinning(config, cores);
+  const machine = {
+    nproc: cores,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverageAtStart: loadavg(),
+    pinning: pin.note,
+  };
+  console.log(`Node ${machine.node}, nproc ${machine.nproc}, ${machine.cpu}; ${pin.note}`);
+  console.log(
+    `${config.rounds} interleaved rounds × ${config.durationSeconds} s per server, ${config.connections} connections, body ${Buffer.byteLength(RECALL_BODY)} bytes`,
+  );
+
+  const summaries = await throughput(config, pin.prefix);
+  console.log();
+  printTable(summaries);
+
+  let memoryResult: Awaited<ReturnType<typeof memory>> | undefined;
+  if (config.memoryRequests > 0) {
+    console.log(
+      `\nMemory: ${config.memoryRequests} requests through middleware after ${MEMORY_WARMUP_REQUESTS} to warm up`,
+    );
+    memoryResult = await memory(config, pin.prefix);
+    for (const point of memoryResult.checkpoints) {
+      console.log(
+        `  after ${String(point.requests).padStart(7)}: RSS ${megabytes(point.rssBytes)}, heap used ${megabytes(point.heapUsedBytes)}`,
+      );
+    }
+    console.log(
+      `  growth: RSS ${megabytes(memoryResult.rssGrowthBytes)}, heap ${megabytes(memoryResult.heapGrowthBytes)}`,
+    );
+  }
+
+  const packageRequire = requireTime(pin.prefix, [entryPoint]);
+  const expressJoiRequire = requireTime(pin.prefix, ['express', 'joi']);
+  console.log(
+    `\nrequire: package ${packageRequire.medianMs.toFixed(1)} ms, express + joi ${expressJoiRequire.medianMs.toFixed(1)} ms (median of ${REQUIRE_SAMPLES} fresh processes)`,
+  );
+
+  const micro = coreMicro(config, pin.prefix);
+  console.log('\nCore alone (no HTTP), median of rounds:');
+  for (const result of micro) {
+    console.log(
+      `  ${result.case.padEnd(8)} ${result.eventsPerCpuSecond.toFixed(0).padStart(8)} events per CPU second, ` +
+        `${result.eventsPerSecond.toFixed(0).padStart(8)} per wall-clock second (answer ${result.status})`,
+    );
+  }
+
+  const checked = targets(summaries, memoryResult, micro);
+  console.log('\nTargets:');
+  for (const target of checked)
+    console.log(`  ${target.met ? 'met   ' : 'MISSED'} ${target.target}: ${target.measured}`);
+
+  writeFileSync(
+    config.output,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        config: { ...config, output: undefined },
+        bodyBytes: Buffer.byteLength(RECALL_BODY),
+        servers: summaries,
+        memory: memoryResult,
+        requireTime: { package: packageRequire, expressAndJoi: expressJoiRequire },
+        core: micro,
+        targets: checked,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(`\nWrote ${config.output}`);
+}
+
+// Whatever happens, no server child outlives the run.
+process.on('exit', stopChildren);
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  stopChildren();
+  process.exitCode = 1;
+});
