@@ -347,6 +347,16 @@ describe('dedupe over HTTP', () => {
     expect(errors[0].error).toMatchObject({ operation: 'claim', timeoutMs: 100 });
   });
 
+  it('waits for the claim no longer than what is left of timeoutMs', async () => {
+    const store: DedupeStore = { claim: never, release: never };
+    const onRecall = jest.fn();
+    app = await startApp({ onRecall, onError, timeoutMs: 150, dedupe: { store, timeoutMs: 1000 } });
+    expect(await deliver(app.url, createRecallEvent())).toEqual({ status: 200, actionStatus: 'OK' });
+    expect(onRecall).toHaveBeenCalledTimes(1);
+    expect(errors[0].error).toMatchObject({ operation: 'claim' });
+    expect((errors[0].error as DedupeStoreTimeoutError).timeoutMs).toBeLessThanOrEqual(150);
+  });
+
   it('still answers FAIL within the deadline when both onRecall and the store fail', async () => {
     const store: DedupeStore = { claim: async () => true, release: () => Promise.reject(new Error('gone')) };
     app = await startApp({

@@ -1,5 +1,6 @@
 /** The behaviour table through the Fetch handler, with Node's global Request (no Express). */
 import { createRecallHandler } from '../lib';
+import { createCallbackQuery, createRecallEvent } from '../lib/testing';
 import { cases, SDK_APP_ID, body, query, queryString, type Case } from './cases';
 import { checkAnswer, recorder } from './harness';
 
@@ -133,5 +134,73 @@ describe('Fetch handler: reading the body', () => {
       new Request(url, { method: 'POST', body: body(), headers: { 'Content-Encoding': 'Identity' } }),
     );
     expect(response!.status).toBe(200);
+  });
+});
+
+describe('Fetch handler: work after the answer, on serverless runtimes', () => {
+  const url = `${URL_BASE}?${new URLSearchParams(createCallbackQuery(SDK_APP_ID))}`;
+  const post = () => new Request(url, { method: 'POST', body: JSON.stringify(createRecallEvent()) });
+
+  /** A runtime context whose waitUntil, like Cloudflare's, must be called on its context. */
+  function runtimeContext() {
+    const pending: Array<Promise<unknown>> = [];
+    const context = {
+      pending,
+      waitUntil(this: { pending: Array<Promise<unknown>> }, work: Promise<unknown>) {
+        this.pending.push(work);
+      },
+    };
+    return context;
+  }
+
+  it("hands the runtime the callback that runs after an answer given with respond: 'immediately'", async () => {
+    let finished = false;
+    const onRecall = () => new Promise<void>((resolve) => setTimeout(resolve, 50)).then(() => void (finished = true));
+    const context = runtimeContext();
+    const response = await createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall, respond: 'immediately' })(
+      post(),
+      context,
+    );
+    expect(response!.status).toBe(200);
+    expect(context.pending).toHaveLength(1);
+    expect(finished).toBe(false);
+    await context.pending[0];
+    expect(finished).toBe(true);
+  });
+
+  it('hands the runtime the callback still running at the timeout acknowledgement, failure reported', async () => {
+    const onError = jest.fn();
+    const onRecall = () => new Promise((_, reject) => setTimeout(reject, 80, new Error('late')));
+    const context = runtimeContext();
+    const response = await createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall, onError, timeoutMs: 20 })(
+      post(),
+      context,
+    );
+    expect(response!.status).toBe(200);
+    expect(context.pending).toHaveLength(1);
+    expect(onError).not.toHaveBeenCalled();
+    await context.pending[0];
+    expect(onError).toHaveBeenCalledWith(expect.any(Error), expect.objectContaining({ stage: 'after-answer' }));
+  });
+
+  it('asks nothing of the runtime when the answer waited for onRecall', async () => {
+    const context = runtimeContext();
+    const response = await createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall: async () => {} })(post(), context);
+    expect(response!.status).toBe(200);
+    expect(context.pending).toHaveLength(0);
+  });
+
+  it('answers 400 when the body was already read by someone else', async () => {
+    const onRecall = jest.fn();
+    const request = post();
+    await request.text();
+    const response = await createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall })(request);
+    expect(response!.status).toBe(400);
+    expect(JSON.parse(await response!.text())).toEqual({
+      ActionStatus: 'FAIL',
+      ErrorInfo: 'the body was already read',
+      ErrorCode: 1,
+    });
+    expect(onRecall).not.toHaveBeenCalled();
   });
 });

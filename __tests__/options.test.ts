@@ -37,6 +37,7 @@ describe.each([
     ['timeoutMs at Tencent’s 2 s deadline', { ...valid, timeoutMs: 2000 }, 'timeoutMs'],
     ['timeoutMs a fraction', { ...valid, timeoutMs: 10.5 }, 'timeoutMs'],
     ['timeoutMs not a number', { ...valid, timeoutMs: 'soon' }, 'timeoutMs'],
+    ['bodyTimeoutMs more than timeoutMs', { ...valid, timeoutMs: 500, bodyTimeoutMs: 600 }, 'bodyTimeoutMs'],
     ['respond unknown', { ...valid, respond: 'later' }, 'respond'],
     ['onError not a function', { ...valid, onError: true }, 'onError'],
     ['token empty', { ...valid, token: '' }, 'token'],
@@ -97,6 +98,11 @@ describe('normalizeOptions', () => {
       toleranceSeconds: 60,
       now: Date.now,
     });
+  });
+
+  it('lowers the default bodyTimeoutMs to a shorter timeoutMs', () => {
+    expect(normalizeOptions({ ...valid, timeoutMs: 400 }, 'f').bodyTimeoutMs).toBe(400);
+    expect(normalizeOptions({ ...valid, timeoutMs: 400, bodyTimeoutMs: 300 }, 'f').bodyTimeoutMs).toBe(300);
   });
 
   it('turns every sdkAppId into a string and sizes into bytes', () => {

@@ -19,6 +19,8 @@ export interface IncomingCallback<Req> {
    * fully arrived within `timeoutMs`.
    */
   readBody: (limit: number, timeoutMs: number) => Promise<BodySource>;
+  /** Keeps a serverless runtime alive for work that goes on after the answer. */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 /** The protocol, shared by every adapter: which requests to claim and how to answer them. */
@@ -73,9 +75,9 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     }
   }
 
-  function claim(event: GroupRecallEvent, request: Req): Promise<Claim> {
+  function claim(event: GroupRecallEvent, request: Req, waitMs: number): Promise<Claim> {
     if (!options.dedupe) return Promise.resolve(UNGUARDED);
-    return claimDelivery(options.dedupe, event, (error) => report(error, 'dedupe', event, request));
+    return claimDelivery(options.dedupe, event, waitMs, (error) => report(error, 'dedupe', event, request));
   }
 
   function invoke(event: GroupRecallEvent, request: Req): Outcome | Promise<Outcome> {
@@ -93,31 +95,35 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
 
   // Whenever onRecall fails, the key is released so that a later copy is processed: before the
   // answer when the failure comes first, after it otherwise.
-  async function dispatch(event: GroupRecallEvent, request: Req, answerBy: number): Promise<Answer> {
+  async function dispatch(event: GroupRecallEvent, incoming: IncomingCallback<Req>, answerBy: number): Promise<Answer> {
+    const { request } = incoming;
     if (options.respond === 'immediately') {
-      setImmediate(() => {
-        void claim(event, request).then(async (held) => {
+      const work = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => claim(event, request, Infinity))
+        .then(async (held) => {
           if (held.duplicate) return;
           const outcome = await invoke(event, request);
           if (outcome.ok) return;
           report(outcome.error, 'after-answer', event, request);
           await held.release();
         });
-      });
+      incoming.waitUntil?.(work);
       debug('answered OK before running onRecall (respond: immediately)');
       return OK_ANSWER;
     }
-    const held = await claim(event, request);
+    // The claim waits no longer than the answer may: what is left of timeoutMs.
+    const held = await claim(event, request, answerBy - performance.now());
     if (held.duplicate) return OK_ANSWER;
     const running = invoke(event, request);
     const outcome = running instanceof Promise ? await settleOrTimeOut(running, answerBy) : running;
     if (outcome === TIMED_OUT) {
       debug('onRecall still running %d ms after the request came in: acknowledged with OK', options.timeoutMs);
-      void (running as Promise<Outcome>).then(async (late) => {
-        if (late.ok) return;
-        report(late.error, 'after-answer', event, request);
+      const late = (running as Promise<Outcome>).then(async (settled) => {
+        if (settled.ok) return;
+        report(settled.error, 'after-answer', event, request);
         await held.release();
       });
+      incoming.waitUntil?.(late);
       return OK_ANSWER;
     }
     if (outcome.ok) return OK_ANSWER;
@@ -147,7 +153,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       clientIp: incoming.params.get('ClientIP') ?? undefined,
       optPlatform: incoming.params.get('OptPlatform') ?? undefined,
     });
-    const answer = await dispatch(event, incoming.request, answerBy);
+    const answer = await dispatch(event, incoming, answerBy);
     debug('handled recall in group %s (%d messages)', event.groupId, event.messages.length);
     return answer;
   }

@@ -42,13 +42,15 @@ export const UNGUARDED: Claim = Object.freeze({ duplicate: false, release: () =>
 const DUPLICATE: Claim = Object.freeze({ duplicate: true });
 
 /**
- * Claims the event's key in the store, waiting at most `timeoutMs`. When the store fails or is too
+ * Claims the event's key in the store, waiting at most `timeoutMs` or `waitMs`, whichever is
+ * shorter. When the store fails or is too
  * slow, the delivery goes ahead unguarded (a possible duplicate beats a lost recall) and
  * `onStoreFailure` is told. Never rejects.
  */
 export async function claimDelivery(
   settings: NormalizedDedupe,
   event: GroupRecallEvent,
+  waitMs: number,
   onStoreFailure: (error: unknown) => void,
 ): Promise<Claim> {
   const { store, ttlMs, timeoutMs } = settings;
@@ -71,7 +73,7 @@ export async function claimDelivery(
   }
 
   try {
-    if (!(await within(claiming, timeoutMs, 'claim'))) {
+    if (!(await within(claiming, Math.max(0, Math.min(timeoutMs, waitMs)), 'claim'))) {
       debug('duplicate delivery of %s: answered OK without calling onRecall', key);
       return DUPLICATE;
     }

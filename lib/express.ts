@@ -6,7 +6,7 @@ import { JSON_CONTENT_TYPE, type Answer } from './answers';
 import type { BodySource } from './body';
 import { createRecallCore } from './core';
 import { BodyTimeoutError, InvalidBodyError, PayloadTooLargeError, UnsupportedEncodingError } from './errors';
-import type { RecallWebhookOptions } from './types';
+import { RECALL_COMMAND, type RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:express');
 
@@ -25,7 +25,7 @@ export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHa
     }
     const params = queryParams(req.url);
     if (!core.claims(req.method, params)) {
-      debug('passed on: CallbackCommand is not %s', 'Group.CallbackAfterRecallMsg');
+      debug('passed on: CallbackCommand is not %s', RECALL_COMMAND);
       next();
       return;
     }

@@ -9,33 +9,42 @@ import {
   RecallWebhookError,
   UnsupportedEncodingError,
 } from './errors';
-import type { RecallWebhookOptions } from './types';
+import { RECALL_COMMAND, type RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:fetch');
+
+/** What a serverless runtime offers to keep it alive after the answer (Cloudflare's `ctx`, Vercel's `waitUntil`, Next.js's `after`). */
+export interface RecallHandlerContext {
+  waitUntil?(work: Promise<unknown>): void;
+}
 
 /**
  * A Fetch-API handler for `Group.CallbackAfterRecallMsg`, for serverless and edge runtimes. It
  * resolves to `null` for a request that is not this callback, so the caller can route it elsewhere.
+ * Pass the runtime's `waitUntil` in `context` so that work going on after the answer (the timeout
+ * acknowledgement, `respond: 'immediately'`) is not frozen with the function.
  */
 export function createRecallHandler(
   options: RecallWebhookOptions<Request>,
-): (request: Request) => Promise<Response | null> {
+): (request: Request, context?: RecallHandlerContext) => Promise<Response | null> {
   const core = createRecallCore(options, 'createRecallHandler');
 
-  return async function recallHandler(request: Request): Promise<Response | null> {
+  return async function recallHandler(request: Request, context?: RecallHandlerContext): Promise<Response | null> {
     if (request.method !== 'POST') {
       debug('passed on: method is %s, not POST', request.method);
       return null;
     }
     const params = new URL(request.url).searchParams;
     if (!core.claims(request.method, params)) {
-      debug('passed on: CallbackCommand is not %s', 'Group.CallbackAfterRecallMsg');
+      debug('passed on: CallbackCommand is not %s', RECALL_COMMAND);
       return null;
     }
     const answer = await core.handle({
       params,
       request,
       readBody: (limit, timeoutMs) => readBody(request, limit, timeoutMs),
+      // Called as a method: some runtimes' waitUntil needs its context as `this`.
+      waitUntil: context?.waitUntil && ((work) => context.waitUntil?.(work)),
     });
     return toResponse(answer);
   };
@@ -46,6 +55,7 @@ async function readBody(request: Request, limit: number, timeoutMs: number): Pro
   if (encoding !== null && encoding.toLowerCase() !== 'identity') throw new UnsupportedEncodingError();
   const declared = Number(request.headers.get('content-length'));
   if (declared > limit) throw new PayloadTooLargeError();
+  if (request.bodyUsed) throw new InvalidBodyError('the body was already read');
   if (request.body === null) return { kind: 'bytes', bytes: new Uint8Array(0) };
 
   const reader = request.body.getReader();

@@ -1,5 +1,5 @@
 export { recallWebhook } from './express';
-export { createRecallHandler } from './fetch';
+export { createRecallHandler, type RecallHandlerContext } from './fetch';
 export { signRequestTime } from './signature';
 export { dedupeKey, DedupeStoreTimeoutError } from './dedupe';
 export { memoryStore, type MemoryStoreOptions } from './memory-store';

@@ -24,6 +24,7 @@ export interface NormalizedDedupe {
 }
 
 const TENCENT_DEADLINE_MS = 2000;
+const DEFAULT_BODY_TIMEOUT_MS = 1000;
 
 const sdkAppId = Joi.alternatives(
   Joi.number().strict().integer().positive(),
@@ -63,7 +64,7 @@ const optionsSchema = Joi.object({
   sdkAppId: Joi.alternatives(sdkAppId, Joi.array().items(sdkAppId).min(1)).required(),
   onRecall: Joi.function().required(),
   limit: byteSize.default('100kb'),
-  bodyTimeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1000),
+  bodyTimeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS),
   timeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1500),
   respond: Joi.string().valid('after-callback', 'immediately').default('after-callback'),
   onError: Joi.function(),
@@ -85,12 +86,16 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
       `${factory}: invalid options: timeoutMs + dedupe.timeoutMs must be less than ${TENCENT_DEADLINE_MS} (Tencent's deadline)`,
     );
   }
+  // The body is read within timeoutMs, which counts from the request's arrival.
+  if (value.bodyTimeoutMs > value.timeoutMs) {
+    throw new TypeError(`${factory}: invalid options: "bodyTimeoutMs" must not be more than "timeoutMs"`);
+  }
   const sdkAppIds = ([] as Array<number | string>).concat(value.sdkAppId).map(String);
   return {
     sdkAppIds: new Set(sdkAppIds),
     onRecall: value.onRecall,
     limit: typeof value.limit === 'number' ? value.limit : (bytes.parse(value.limit) as number),
-    bodyTimeoutMs: value.bodyTimeoutMs,
+    bodyTimeoutMs: value.bodyTimeoutMs ?? Math.min(DEFAULT_BODY_TIMEOUT_MS, value.timeoutMs),
     timeoutMs: value.timeoutMs,
     respond: value.respond,
     onError: value.onError,

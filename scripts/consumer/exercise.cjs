@@ -7,7 +7,9 @@ const TOKEN = 'consumer-check-token';
 const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
 
 const MAIN_EXPORTS = [
+  'BodyTimeoutError',
   'CallbackFailedError',
+  'DedupeStoreTimeoutError',
   'InvalidBodyError',
   'PayloadTooLargeError',
   'RECALL_COMMAND',
@@ -16,14 +18,29 @@ const MAIN_EXPORTS = [
   'SignatureVerificationError',
   'UnsupportedEncodingError',
   'createRecallHandler',
+  'dedupeKey',
+  'memoryStore',
   'recallWebhook',
+  'redisStore',
   'signRequestTime',
 ];
-const TESTING_EXPORTS = ['DEMO_SDK_APP_ID', 'createCallbackQuery', 'createRecallEvent', 'signRequestTime'];
+const TESTING_EXPORTS = [
+  'DEMO_SDK_APP_ID',
+  'createCallbackQuery',
+  'createMsgSeqList',
+  'createRecallEvent',
+  'signRequestTime',
+];
+
+function runtimeNames(module) {
+  return Object.keys(module)
+    .filter((name) => name !== 'default' && name !== '__esModule' && name !== 'module.exports')
+    .sort();
+}
 
 function checkExports(lib, testing) {
-  for (const name of MAIN_EXPORTS) assert.ok(name in lib, `main entry lacks ${name}`);
-  for (const name of TESTING_EXPORTS) assert.ok(name in testing, `testing entry lacks ${name}`);
+  assert.deepEqual(runtimeNames(lib), MAIN_EXPORTS, 'main entry exports');
+  assert.deepEqual(runtimeNames(testing), TESTING_EXPORTS, 'testing entry exports');
   assert.equal(lib.RECALL_COMMAND, 'Group.CallbackAfterRecallMsg');
   assert.ok(new lib.SignatureVerificationError('x') instanceof lib.RecallWebhookError);
   assert.equal(testing.signRequestTime('t', 1), lib.signRequestTime('t', 1));
