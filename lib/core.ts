@@ -133,11 +133,13 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   }
 
   function settleOrTimeOut(running: Promise<Outcome>, answerBy: number): Promise<Outcome | typeof TIMED_OUT> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, answerBy - performance.now()), TIMED_OUT);
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, answerBy - performance.now()), TIMED_OUT);
+      void running.then((outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      });
     });
-    return Promise.race([running, deadline]).finally(() => clearTimeout(timer));
   }
 
   async function process(incoming: IncomingCallback<Req>): Promise<Answer> {

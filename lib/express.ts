@@ -5,7 +5,13 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { JSON_CONTENT_TYPE, type Answer } from './answers';
 import type { BodySource } from './body';
 import { createRecallCore } from './core';
-import { BodyTimeoutError, InvalidBodyError, PayloadTooLargeError, UnsupportedEncodingError } from './errors';
+import {
+  BodyTimeoutError,
+  InvalidBodyError,
+  PayloadTooLargeError,
+  RecallWebhookError,
+  UnsupportedEncodingError,
+} from './errors';
 import { RECALL_COMMAND, type RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:express');
@@ -52,27 +58,25 @@ function readBody(req: IncomingMessage & { body?: unknown }, limit: number, time
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     return Promise.reject(new UnsupportedEncodingError());
   }
-  const reading = getRawBody(req, { limit, length: req.headers['content-length'] }).then(
-    (bytes): BodySource => ({ kind: 'bytes', bytes }),
-    (error: { type?: string }) => {
-      throw error.type === 'entity.too.large'
-        ? new PayloadTooLargeError()
-        : new InvalidBodyError(
-            error.type === 'request.size.invalid'
-              ? 'body length does not match Content-Length'
-              : 'could not read the body',
-          );
-    },
-  );
-  // raw-body has no timeout: stop the flow and let the answer's Connection: close free the socket.
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  // raw-body has no timeout: on expiry stop the flow and let the answer's Connection: close free the socket.
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
       req.pause();
       reject(new BodyTimeoutError());
     }, timeoutMs);
+    getRawBody(req, { limit, length: req.headers['content-length'] }, (error, bytes) => {
+      clearTimeout(timer);
+      if (error) reject(readError(error as { type?: string }));
+      else resolve({ kind: 'bytes', bytes });
+    });
   });
-  return Promise.race([reading, deadline]).finally(() => clearTimeout(timer));
+}
+
+function readError(error: { type?: string }): RecallWebhookError {
+  if (error.type === 'entity.too.large') return new PayloadTooLargeError();
+  return new InvalidBodyError(
+    error.type === 'request.size.invalid' ? 'body length does not match Content-Length' : 'could not read the body',
+  );
 }
 
 function sourceOf(body: unknown): BodySource {
