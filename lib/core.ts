@@ -75,8 +75,9 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     }
   }
 
-  function claim(event: GroupRecallEvent, request: Req, waitMs: number): Promise<Claim> {
-    if (!options.dedupe) return Promise.resolve(UNGUARDED);
+  // Without dedupe there is nothing to wait for: no promise on the per-request path.
+  function claim(event: GroupRecallEvent, request: Req, waitMs: number): Claim | Promise<Claim> {
+    if (!options.dedupe) return UNGUARDED;
     return claimDelivery(options.dedupe, event, waitMs, (error) => report(error, 'dedupe', event, request));
   }
 
@@ -112,7 +113,8 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       return OK_ANSWER;
     }
     // The claim waits no longer than the answer may: what is left of timeoutMs.
-    const held = await claim(event, request, answerBy - performance.now());
+    const claiming = claim(event, request, answerBy - performance.now());
+    const held = claiming instanceof Promise ? await claiming : claiming;
     if (held.duplicate) return OK_ANSWER;
     const running = invoke(event, request);
     const outcome = running instanceof Promise ? await settleOrTimeOut(running, answerBy) : running;
