@@ -44,6 +44,7 @@ describe.each(CONTENT_TYPES.map((ct) => [ct ?? 'no Content-Type', ct] as const))
       await checkAnswer(testCase, rec, {
         status: response!.status,
         contentType: response!.headers.get('content-type'),
+        wwwAuthenticate: response!.headers.get('www-authenticate'),
         text,
         elapsedMs,
       });

@@ -93,6 +93,7 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer):
   res.statusCode = answer.status;
   res.setHeader('Content-Type', JSON_CONTENT_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(answer.body));
+  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
   // Node would read and discard the rest of an unread body however slow or large it is; closing
   // instead keeps a refused sender (401, 403, 413, 415, 408) from holding the socket or pushing
   // past the limit. A body read to its end leaves nothing behind, so keep-alive stays.

@@ -101,5 +101,8 @@ function cancelUnreadBody(request: Request): void {
 }
 
 function toResponse(answer: Answer): Response {
-  return new Response(answer.body, { status: answer.status, headers: { 'Content-Type': JSON_CONTENT_TYPE } });
+  return new Response(answer.body, {
+    status: answer.status,
+    headers: { ...answer.headers, 'Content-Type': JSON_CONTENT_TYPE },
+  });
 }
