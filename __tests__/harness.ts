@@ -158,7 +158,10 @@ export async function checkAnswer<Req>(
 }
 
 function assertNoSecrets(testCase: Case, text: string): void {
-  const tokens = ([] as string[]).concat(testCase.options?.token ?? []);
+  const token = testCase.options?.token ?? [];
+  const tokens = ([] as string[]).concat(
+    ...(typeof token === 'object' && !Array.isArray(token) ? Object.values(token) : [token]),
+  );
   const requestTime = testCase.query.find(([k]) => k === 'RequestTime')?.[1] ?? '0';
   for (const token of tokens) {
     expect(text).not.toContain(token);
