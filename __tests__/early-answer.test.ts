@@ -195,6 +195,17 @@ describe('createRecallHandler', () => {
     expect(state.pulls).toBe(0);
   });
 
+  test('answers all the same when cancelling the body fails', async () => {
+    const stream = new ReadableStream<Uint8Array>({
+      cancel() {
+        throw new Error('the runtime refused to cancel');
+      },
+    });
+    const response = await post(pathFor(SDK_APP_ID), stream);
+    expect(response?.status).toBe(401);
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   test('leaves a body it read alone', async () => {
     const bytes = new TextEncoder().encode(recallBody());
     const stream = new ReadableStream<Uint8Array>({
