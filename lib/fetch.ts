@@ -15,7 +15,7 @@ const debug = createDebug('tencent-chat-recall-webhook:fetch');
 
 /** What a serverless runtime offers to keep it alive after the answer (Cloudflare's `ctx`, Vercel's `waitUntil`, Next.js's `after`). */
 export interface RecallHandlerContext {
-  waitUntil?(work: Promise<unknown>): void;
+  waitUntil?: ((work: Promise<unknown>) => void) | undefined;
 }
 
 /**
