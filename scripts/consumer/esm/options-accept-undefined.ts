@@ -6,6 +6,8 @@ import type {
   DedupeOptions,
   MemoryStoreOptions,
   RecallHandlerContext,
+  RecallJobOptions,
+  RecallQueue,
   RecallWebhookOptions,
 } from 'tencent-chat-recall-webhook';
 import type { CallbackQueryOptions, RecallEventOverrides } from 'tencent-chat-recall-webhook/testing';
@@ -29,3 +31,8 @@ expectNone<OptionalFieldsRejectingUndefined<MemoryStoreOptions>>();
 expectNone<OptionalFieldsRejectingUndefined<RecallHandlerContext>>();
 expectNone<OptionalFieldsRejectingUndefined<CallbackQueryOptions>>();
 expectNone<OptionalFieldsRejectingUndefined<RecallEventOverrides>>();
+expectNone<OptionalFieldsRejectingUndefined<RecallQueue>>();
+expectNone<OptionalFieldsRejectingUndefined<RecallJobOptions>>();
+expectNone<OptionalFieldsRejectingUndefined<Extract<RecallJobOptions['removeOnComplete'], object>>>();
+expectNone<OptionalFieldsRejectingUndefined<Extract<RecallJobOptions['removeOnFail'], object>>>();
+expectNone<OptionalFieldsRejectingUndefined<NonNullable<RecallJobOptions['deduplication']>>>();
