@@ -26,7 +26,8 @@ export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHa
   const core = createRecallCore(options, 'recallWebhook');
 
   return function recallWebhookMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const label = `${req.method} ${pathOf(req.originalUrl)}`;
+    // originalUrl keeps the mount path; a bare node:http or connect-style caller may only have url.
+    const label = `${req.method} ${pathOf(req.originalUrl ?? req.url)}`;
     if (req.method !== 'POST') {
       debug('%s: passed on: method is %s, not POST', label, req.method);
       next();
