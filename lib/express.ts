@@ -26,22 +26,29 @@ export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHa
   const core = createRecallCore(options, 'recallWebhook');
 
   return function recallWebhookMiddleware(req: Request, res: Response, next: NextFunction): void {
+    // originalUrl keeps the mount path; a bare node:http or connect-style caller may only have url.
+    const label = `${req.method} ${pathOf(req.originalUrl ?? req.url)}`;
     if (req.method !== 'POST') {
-      debug('passed on: method is %s, not POST', req.method);
+      debug('%s: passed on: method is %s, not POST', label, req.method);
       next();
       return;
     }
     const params = queryParams(req.url);
     const command = core.claims(req.method, params);
     if (!command) {
-      debug('passed on: CallbackCommand is not a recall this middleware has a handler or queue for');
+      debug('%s: passed on: CallbackCommand is not a recall this middleware has a handler or queue for', label);
       next();
       return;
     }
     void core
-      .handle({ command, params, request: req, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
+      .handle({ command, params, request: req, label, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
       .then((answer) => writeAnswer(req, res, answer));
   };
+}
+
+function pathOf(url: string): string {
+  const start = url.indexOf('?');
+  return start === -1 ? url : url.slice(0, start);
 }
 
 function queryParams(url: string): URLSearchParams {

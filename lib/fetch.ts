@@ -15,7 +15,7 @@ const debug = createDebug('tencent-chat-recall-webhook:fetch');
 
 /** What a serverless runtime offers to keep it alive after the answer (Cloudflare's `ctx`, Vercel's `waitUntil`, Next.js's `after`). */
 export interface RecallHandlerContext {
-  waitUntil?(work: Promise<unknown>): void;
+  waitUntil?: ((work: Promise<unknown>) => void) | undefined;
 }
 
 /**
@@ -31,20 +31,23 @@ export function createRecallHandler(
   const core = createRecallCore(options, 'createRecallHandler');
 
   return async function recallHandler(request: Request, context?: RecallHandlerContext): Promise<Response | null> {
+    const url = new URL(request.url);
+    const label = `${request.method} ${url.pathname}`;
     if (request.method !== 'POST') {
-      debug('passed on: method is %s, not POST', request.method);
+      debug('%s: passed on: method is %s, not POST', label, request.method);
       return null;
     }
-    const params = new URL(request.url).searchParams;
+    const params = url.searchParams;
     const command = core.claims(request.method, params);
     if (!command) {
-      debug('passed on: CallbackCommand is not a recall this middleware has a handler or queue for');
+      debug('%s: passed on: CallbackCommand is not a recall this middleware has a handler or queue for', label);
       return null;
     }
     const answer = await core.handle({
       command,
       params,
       request,
+      label,
       readBody: (limit, timeoutMs) => readBody(request, limit, timeoutMs),
       // Called as a method: some runtimes' waitUntil needs its context as `this`.
       waitUntil: context?.waitUntil && ((work) => context.waitUntil?.(work)),

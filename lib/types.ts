@@ -160,11 +160,11 @@ export interface RecallQueue {
 
 /** The job options the receiver passes to `queue.add` (a subset of BullMQ's `JobsOptions`). */
 export interface RecallJobOptions {
-  attempts?: number;
-  backoff?: { type: 'exponential' | 'fixed'; delay: number };
-  removeOnComplete?: boolean | number | { age?: number; count?: number };
-  removeOnFail?: boolean | number | { age?: number; count?: number };
-  deduplication?: { id: string; ttl?: number };
+  attempts?: number | undefined;
+  backoff?: { type: 'exponential' | 'fixed'; delay: number } | undefined;
+  removeOnComplete?: boolean | number | { age?: number | undefined; count?: number | undefined } | undefined;
+  removeOnFail?: boolean | number | { age?: number | undefined; count?: number | undefined } | undefined;
+  deduplication?: { id: string; ttl?: number | undefined } | undefined;
 }
 
 /** One callback token, or several accepted side by side while rotating. */

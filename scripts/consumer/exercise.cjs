@@ -8,8 +8,12 @@ const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
 
 const MAIN_EXPORTS = [
   'BodyTimeoutError',
+  'C2C_RECALL_COMMAND',
   'CallbackFailedError',
+  'DEFAULT_JOB_OPTIONS',
   'DedupeStoreTimeoutError',
+  'EnqueueFailedError',
+  'EnqueueTimeoutError',
   'InvalidBodyError',
   'PayloadTooLargeError',
   'RECALL_COMMAND',
@@ -19,6 +23,7 @@ const MAIN_EXPORTS = [
   'UnsupportedEncodingError',
   'createRecallHandler',
   'dedupeKey',
+  'jobDeduplicationId',
   'memoryStore',
   'recallWebhook',
   'redisStore',
