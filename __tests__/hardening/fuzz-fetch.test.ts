@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { createRecallHandler, type ErrorContext, type GroupRecallEvent } from '../../lib';
+import { createRecallHandler, type ErrorContext, type RecallEvent } from '../../lib';
 import {
   CASE_HEADER,
   expectedOutcome,
@@ -42,10 +42,16 @@ function toRequest(fuzz: FuzzCase, id: number): Request {
   return new Request(url, { method: fuzz.method, headers, body, duplex: 'half' } as RequestInit);
 }
 
-const calls: GroupRecallEvent[] = [];
+const calls: RecallEvent[] = [];
 const reports: Array<{ error: unknown; context: ErrorContext<Request> }> = [];
 const thrown = new Error('handler failure');
 let currentId = '';
+
+function record(event: RecallEvent, request: Request): void {
+  expect(request.headers.get(CASE_HEADER)).toBe(currentId);
+  calls.push(event);
+  if (request.headers.get(FAIL_HEADER) === 'true') throw thrown;
+}
 
 function handlerFor(tokenRequired: boolean, respond: 'after-callback' | 'immediately') {
   return createRecallHandler({
@@ -55,11 +61,8 @@ function handlerFor(tokenRequired: boolean, respond: 'after-callback' | 'immedia
     now: () => NOW,
     limit: LIMIT,
     respond,
-    onRecall: (event, request) => {
-      expect(request.headers.get(CASE_HEADER)).toBe(currentId);
-      calls.push(event);
-      if (request.headers.get(FAIL_HEADER) === 'true') throw thrown;
-    },
+    onRecall: (event, request) => record(event, request),
+    onC2CRecall: (event, request) => record(event, request),
     onError: (error, context) => reports.push({ error, context }),
   });
 }
@@ -73,7 +76,7 @@ const handlers: Record<string, (request: Request) => Promise<Response | null>> =
 
 describe('Fetch handler under generated requests', () => {
   test(
-    'every request is passed on or answered once, as the README says; valid events reach onRecall once',
+    'every request is passed on or answered once, as the README says; valid events reach their handler once',
     async () => {
       const prototypeBefore = objectPrototypeSnapshot();
       let nextId = 0;
