@@ -323,7 +323,7 @@ describe('usage', () => {
   it('send --help documents exactly the flags send takes', async () => {
     const { code, stdout } = await cli('send', '--help');
     expect(code).toBe(EXIT_OK);
-    const documented = [...stdout.matchAll(/^ {2}(?:-h, )?(--[a-z-]+)/gm)].map((match) => match[1]);
+    const documented = [...stdout.matchAll(/^ {2}(?:-h, )?(--[a-z0-9-]+)/gm)].map((match) => match[1]);
     expect(documented.sort()).toEqual([...SEND_FLAGS].sort());
     expect(stdout).toContain(`default ${DEMO_SDK_APP_ID}`);
     for (const flag of SEND_FLAGS.filter((name) => !['--help', '--dry-run', '--c2c'].includes(name))) {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import fc from 'fast-check';
-import { recallWebhook, type ErrorContext, type RecallEvent } from '../../lib';
+import { recallWebhook, C2C_RECALL_COMMAND, RECALL_COMMAND, type ErrorContext, type RecallEvent } from '../../lib';
 import { listen, send, type RunningServer } from './http';
 import {
   CASE_HEADER,
@@ -90,7 +90,8 @@ describe('Express middleware over HTTP under generated requests', () => {
     async () => {
       const prototypeBefore = objectPrototypeSnapshot();
       let nextId = 0;
-      let accepted = 0;
+      // Valid events delivered, by command.
+      const accepted = new Map<unknown, number>();
 
       await fc.assert(
         fc.asyncProperty(fuzzCase, fc.boolean(), async (fuzz, tokenRequired) => {
@@ -122,7 +123,7 @@ describe('Express middleware over HTTP under generated requests', () => {
             expect(calls.has(id)).toBe(false);
             expect(reports.has(id)).toBe(false);
           } else {
-            accepted++;
+            accepted.set(expected.event.CallbackCommand, (accepted.get(expected.event.CallbackCommand) ?? 0) + 1);
             expect(calls.get(id)).toHaveLength(1);
             expectEventFor(calls.get(id)![0], expected.event);
             if (expected.status === 500) {
@@ -137,8 +138,14 @@ describe('Express middleware over HTTP under generated requests', () => {
         }),
         fuzzParameters(1000),
       );
-      expect(accepted).toBeGreaterThan(nextId / 10);
-      console.log(`Express middleware: ${nextId} generated requests over HTTP, ${accepted} valid events delivered`);
+      // The generators must reach the end of the pipeline often, for both commands, or the property says little.
+      const delivered = [...accepted.values()].reduce((sum, count) => sum + count, 0);
+      expect(delivered).toBeGreaterThan(nextId / 10);
+      expect(accepted.get(RECALL_COMMAND)).toBeGreaterThan(nextId / 40);
+      expect(accepted.get(C2C_RECALL_COMMAND)).toBeGreaterThan(nextId / 40);
+      console.log(
+        `Express middleware: ${nextId} generated requests over HTTP, ${delivered} valid events delivered (${[...accepted].map(([command, count]) => `${count} ${String(command)}`).join(', ')})`,
+      );
     },
     fuzzTimeout(60_000),
   );

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { createRecallHandler, type ErrorContext, type RecallEvent } from '../../lib';
+import {
+  createRecallHandler,
+  C2C_RECALL_COMMAND,
+  RECALL_COMMAND,
+  type ErrorContext,
+  type RecallEvent,
+} from '../../lib';
 import {
   CASE_HEADER,
   expectedOutcome,
@@ -80,7 +86,8 @@ describe('Fetch handler under generated requests', () => {
     async () => {
       const prototypeBefore = objectPrototypeSnapshot();
       let nextId = 0;
-      let accepted = 0;
+      // Valid events delivered, by command.
+      const accepted = new Map<unknown, number>();
 
       await fc.assert(
         fc.asyncProperty(
@@ -115,7 +122,7 @@ describe('Fetch handler under generated requests', () => {
               expect(calls).toHaveLength(0);
               expect(reports).toHaveLength(0);
             } else {
-              accepted++;
+              accepted.set(expected.event.CallbackCommand, (accepted.get(expected.event.CallbackCommand) ?? 0) + 1);
               expect(calls).toHaveLength(1);
               expectEventFor(calls[0], expected.event);
               if (expected.status === 500) {
@@ -132,9 +139,14 @@ describe('Fetch handler under generated requests', () => {
         ),
         fuzzParameters(2000),
       );
-      // The generators must reach the end of the pipeline often, or the property says little.
-      expect(accepted).toBeGreaterThan(nextId / 5);
-      console.log(`Fetch handler: ${nextId} generated requests, ${accepted} valid events delivered`);
+      // The generators must reach the end of the pipeline often, for both commands, or the property says little.
+      const delivered = [...accepted.values()].reduce((sum, count) => sum + count, 0);
+      expect(delivered).toBeGreaterThan(nextId / 5);
+      expect(accepted.get(RECALL_COMMAND)).toBeGreaterThan(nextId / 40);
+      expect(accepted.get(C2C_RECALL_COMMAND)).toBeGreaterThan(nextId / 40);
+      console.log(
+        `Fetch handler: ${nextId} generated requests, ${delivered} valid events delivered (${[...accepted].map(([command, count]) => `${count} ${String(command)}`).join(', ')})`,
+      );
     },
     fuzzTimeout(60_000),
   );
