@@ -6,7 +6,7 @@ import { claimDelivery, UNGUARDED, type Claim } from './dedupe';
 import { CallbackFailedError, EnqueueFailedError, RecallWebhookError, SdkAppIdMismatchError } from './errors';
 import { normalizeOptions, type NormalizedOptions } from './options';
 import { enqueue } from './queue';
-import { verifySignature } from './signature';
+import { verifySignature, type SignatureCheck } from './signature';
 import type { ErrorStage, RecallEvent, RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:core');
@@ -64,15 +64,24 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     return ids[0];
   }
 
-  function authenticate(params: URLSearchParams): void {
-    if (options.tokens.length === 0) {
+  // Built once: each app's Sign is checked against that app's tokens only.
+  const signatureChecks = new Map<string, SignatureCheck>(
+    [...options.tokensByApp].map(([id, tokens]) => [
+      id,
+      { tokens, toleranceSeconds: options.toleranceSeconds, now: options.now },
+    ]),
+  );
+
+  function authenticate(sdkAppId: string, params: URLSearchParams): void {
+    const check = signatureChecks.get(sdkAppId);
+    if (check === undefined) {
       if (!authenticationOffLogged) {
         authenticationOffLogged = true;
         debug('authentication is off: no token configured, Sign and RequestTime are not checked');
       }
       return;
     }
-    verifySignature(single(params, 'Sign'), single(params, 'RequestTime'), options);
+    verifySignature(single(params, 'Sign'), single(params, 'RequestTime'), check);
   }
 
   function report(error: unknown, stage: ErrorStage, event: RecallEvent, request: Req): void {
@@ -192,7 +201,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     // out before Tencent's deadline.
     const answerBy = performance.now() + options.timeoutMs;
     const sdkAppId = checkSdkAppId(incoming.params);
-    authenticate(incoming.params);
+    authenticate(sdkAppId, incoming.params);
     const body = parseBody(await incoming.readBody(options.limit, options.bodyTimeoutMs), options.limit);
     const event = incoming.command.toEvent(body, {
       sdkAppId,

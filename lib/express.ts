@@ -40,7 +40,7 @@ export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHa
     }
     void core
       .handle({ command, params, request: req, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
-      .then((answer) => writeAnswer(res, answer));
+      .then((answer) => writeAnswer(req, res, answer));
   };
 }
 
@@ -88,7 +88,7 @@ function sourceOf(body: unknown): BodySource {
   return { kind: 'parsed', value: body };
 }
 
-function writeAnswer(res: ServerResponse, answer: Answer): void {
+function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
   if (res.headersSent) {
     debug('answer %d not written: the response had already started', answer.status);
     return;
@@ -96,7 +96,10 @@ function writeAnswer(res: ServerResponse, answer: Answer): void {
   res.statusCode = answer.status;
   res.setHeader('Content-Type', JSON_CONTENT_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(answer.body));
-  // The rest of an oversized or stalled body is never read: closing frees the socket and the client's upload.
-  if (answer.status === 413 || answer.status === 408) res.setHeader('Connection', 'close');
+  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+  // Node would read and discard the rest of an unread body however slow or large it is; closing
+  // instead keeps a refused sender (401, 403, 413, 415, 408) from holding the socket or pushing
+  // past the limit. A body read to its end leaves nothing behind, so keep-alive stays.
+  if (!req.readableEnded) res.setHeader('Connection', 'close');
   res.end(answer.body);
 }

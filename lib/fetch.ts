@@ -49,6 +49,7 @@ export function createRecallHandler(
       // Called as a method: some runtimes' waitUntil needs its context as `this`.
       waitUntil: context?.waitUntil && ((work) => context.waitUntil?.(work)),
     });
+    cancelUnreadBody(request);
     return toResponse(answer);
   };
 }
@@ -96,6 +97,15 @@ async function readChunks(
   return { kind: 'bytes', bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) };
 }
 
+/** An answer given before the body was read (401, 403, 413, 415) tells the runtime to stop receiving it. */
+function cancelUnreadBody(request: Request): void {
+  if (request.body === null || request.bodyUsed || request.body.locked) return;
+  request.body.cancel().catch(() => debug('cancelling the unread body failed'));
+}
+
 function toResponse(answer: Answer): Response {
-  return new Response(answer.body, { status: answer.status, headers: { 'Content-Type': JSON_CONTENT_TYPE } });
+  return new Response(answer.body, {
+    status: answer.status,
+    headers: { ...answer.headers, 'Content-Type': JSON_CONTENT_TYPE },
+  });
 }
