@@ -158,12 +158,15 @@ export interface RecallQueue {
   readonly defaultJobOptions?: object | undefined;
 }
 
+/** Which finished jobs to keep, as BullMQ's `KeepJobs` has it: an age in seconds, a count, or both. */
+export type KeepJobs = { age: number; count?: number } | { count: number; age?: number };
+
 /** The job options the receiver passes to `queue.add` (a subset of BullMQ's `JobsOptions`). */
 export interface RecallJobOptions {
   attempts?: number;
   backoff?: { type: 'exponential' | 'fixed'; delay: number };
-  removeOnComplete?: boolean | number | { age?: number; count?: number };
-  removeOnFail?: boolean | number | { age?: number; count?: number };
+  removeOnComplete?: boolean | number | KeepJobs;
+  removeOnFail?: boolean | number | KeepJobs;
   deduplication?: { id: string; ttl?: number };
 }
 
