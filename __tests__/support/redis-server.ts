@@ -66,6 +66,16 @@ export class TestRedisServer {
     await stopProcess(child, 'SIGKILL');
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a hung server. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** Starts the server again on the same port (and append-only folder) after `kill()` or `stop()`. */
   async restart(): Promise<void> {
     if (this.process) throw new Error('redis-server is still running');
@@ -76,6 +86,7 @@ export class TestRedisServer {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
+    child?.kill('SIGCONT');
     await stopProcess(child, 'SIGTERM');
   }
 }
