@@ -5,7 +5,12 @@ import { postgresBinDir, POSTGRES_INSTALL_HINT, TestPostgresServer } from './pos
 import { REDIS_INSTALL_HINT, redisServerInstalled, TestRedisServer } from './redis-server';
 import { describeWithServer } from './required-server';
 
-export const describeWithRedis = describeWithServer('redis-server', redisServerInstalled(), 'REQUIRE_REDIS', REDIS_INSTALL_HINT);
+export const describeWithRedis = describeWithServer(
+  'redis-server',
+  redisServerInstalled(),
+  'REQUIRE_REDIS',
+  REDIS_INSTALL_HINT,
+);
 export const describeWithPostgres = describeWithServer(
   'PostgreSQL',
   postgresBinDir() !== undefined,
