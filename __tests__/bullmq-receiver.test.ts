@@ -27,6 +27,9 @@ import {
 } from './support/bullmq';
 import { TENCENT_DEADLINE_MS } from './support/deliveries';
 
+// Each suite starts real servers; on a loaded machine that can take longer than Jest's 5 s default.
+jest.setTimeout(30_000);
+
 const TOKEN = 'durable-token';
 
 const C2C_BODY = {

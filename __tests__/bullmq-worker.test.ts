@@ -24,6 +24,9 @@ import {
 } from './support/bullmq';
 import { deliver, startApp } from './support/deliveries';
 
+// Each suite starts real servers; on a loaded machine that can take longer than Jest's 5 s default.
+jest.setTimeout(30_000);
+
 /** The event the middleware's inline onRecall gets for `body`, captured over real HTTP. */
 async function eventAsTheMiddlewareGivesIt(body: ReturnType<typeof createRecallEvent>): Promise<GroupRecallEvent> {
   const events: GroupRecallEvent[] = [];

@@ -22,6 +22,9 @@ import {
 } from './support/bullmq';
 import { freeLoopbackPort } from './support/redis-server';
 
+// Each suite starts real servers; on a loaded machine that can take longer than Jest's 5 s default.
+jest.setTimeout(30_000);
+
 interface Outcome {
   code: number;
   stdout: string;

@@ -12,6 +12,9 @@ import { describeWithPostgres } from './support/bullmq';
 import { TestPostgresServer } from './support/postgres-server';
 import { redisServerInstalled, TestRedisServer } from './support/redis-server';
 
+// Each suite starts real servers; on a loaded machine that can take longer than Jest's 5 s default.
+jest.setTimeout(30_000);
+
 const describeWithBoth = redisServerInstalled() ? describeWithPostgres : describe.skip;
 
 describeWithBoth('examples/durable', () => {
