@@ -13,7 +13,7 @@ export default defineConfig([
   // dist/*.mjs with dist/*.d.mts.
   {
     ...shared,
-    entry: { index: 'lib/index.ts', testing: 'lib/testing.ts' },
+    entry: { index: 'lib/index.ts', testing: 'lib/testing.ts', bullmq: 'lib/bullmq.ts' },
     format: ['cjs', 'esm'],
     // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates.
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
