@@ -209,6 +209,43 @@ describe('failed and retry usage', () => {
     expect(outcome.stderr.split('\n')[0]).toBe(`tencent-chat-recall-webhook: ${reason}`);
   });
 
+  describe('without bullmq installed', () => {
+    /** Runs the CLI loaded afresh, with `bullmq` failing to load as `failure` says. */
+    async function runWhereBullmqFails(failure: Error, argv: string[]): Promise<{ code: number; lines: string[] }> {
+      const lines: string[] = [];
+      const io = { stdout: (text: string) => lines.push(text), stderr: (text: string) => lines.push(text) };
+      let code = -1;
+      await jest.isolateModulesAsync(async () => {
+        jest.doMock('bullmq', () => {
+          throw failure;
+        });
+        const isolated = jest.requireActual<typeof import('../lib/cli')>('../lib/cli');
+        code = await isolated.run(argv, io);
+      });
+      return { code, lines };
+    }
+    afterEach(() => jest.dontMock('bullmq'));
+
+    it.each(['failed', 'retry'])('%s exits 1 and says which packages to install', async (command) => {
+      // Node's own error for a package that is not installed; the consumer check meets the real one.
+      const notInstalled = Object.assign(new Error("Cannot find module 'bullmq'\nRequire stack:\n- dist/cli.js"), {
+        code: 'MODULE_NOT_FOUND',
+      });
+      expect(await runWhereBullmqFails(notInstalled, [command, '--queue', 'q'])).toEqual({
+        code: 1,
+        lines: [
+          `tencent-chat-recall-webhook: ${command} needs the bullmq package, an optional peer dependency: ` +
+            'npm install bullmq ioredis (or bullmq pg for --postgres)',
+        ],
+      });
+    });
+
+    it('lets any other failure to load bullmq through', async () => {
+      const broken = new SyntaxError('Unexpected token in bullmq');
+      await expect(runWhereBullmqFails(broken, ['failed', '--queue', 'q'])).rejects.toBe(broken);
+    });
+  });
+
   it('exits 1, naming the cause, when the store cannot be reached', async () => {
     const port = await freeLoopbackPort();
     const outcome = await runInProcess('failed', '--queue', 'q', '--redis', `redis://127.0.0.1:${port}`);

@@ -1,11 +1,12 @@
 // Checks the package the way a consumer meets it: builds and packs it, lints the
 // tarball with publint and @arethetypeswrong/cli, installs it into a temporary folder outside the
-// project, then there require()s and imports both subpaths, runs Express apps and the Fetch
+// project, then there require()s and imports the three subpaths, runs Express apps and the Fetch
 // handler through real requests on 127.0.0.1, and type-checks a TypeScript consumer under
 // moduleResolution node16 (as CommonJS and as an ES module) and bundler. Then, in a fresh ES module
 // project with TypeScript 7's `tsc --init` defaults and skipLibCheck off, it compiles every
 // TypeScript snippet of the README and docs/*.md with TypeScript 7 and with the project's own tsc,
-// and runs the ones marked `run` with node --test.
+// and runs the ones marked `run` with node --test. Last, in a folder with the tarball alone, it
+// checks that the main entry and the CLI's send work without the optional peer dependencies.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,6 +77,9 @@ try {
     `@types/supertest@${installedVersion('@types/supertest')}`,
     `@types/jest@${installedVersion('@types/jest')}`,
     `redis@${installedVersion('redis')}`,
+    // For the /bullmq entry and the durable-mode snippets: BullMQ and its Redis client.
+    `bullmq@${installedVersion('bullmq')}`,
+    `ioredis@${installedVersion('ioredis')}`,
     TYPESCRIPT_7,
   ];
   run(
@@ -98,6 +102,7 @@ try {
   run('tsc, moduleResolution bundler', bin('tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
 
   checkSnippets(consumer);
+  checkWithoutPeers(work, tarball);
 
   const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', packed.name, 'package.json'), 'utf8'));
   for (const name of Object.keys(manifest.bin ?? {})) {
@@ -110,6 +115,38 @@ try {
 } finally {
   if (process.env.KEEP_CONSUMER_DIR) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * A second folder with the tarball alone, so none of the optional peer dependencies can be
+ * resolved: there the main and testing entries must load and work without bullmq, the CLI's send
+ * must run, and its dead-letter commands must say that they need bullmq.
+ */
+function checkWithoutPeers(work, tarball) {
+  const bare = join(work, 'without-peers');
+  mkdirSync(bare);
+  writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'without-peers', private: true }, null, 2));
+  for (const file of ['without-peers.mjs', 'exercise.cjs']) copyFileSync(join(fixtures, file), join(bare, file));
+  run(
+    'npm install <tarball> alone in another folder',
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball],
+    bare,
+  );
+  console.log(
+    run('without optional peers: require() and import', process.execPath, ['without-peers.mjs'], bare)
+      .trim()
+      .replace(/^/gm, '     '),
+  );
+  const cli = join(bare, 'node_modules', '.bin', 'tencent-chat-recall-webhook');
+  run('without optional peers: bin send --dry-run', cli, ['send', 'http://127.0.0.1:3000/callback', '--dry-run'], bare);
+  const failed = spawnSync(cli, ['failed', '--queue', 'tencent-chat-recalls'], { cwd: bare, env, encoding: 'utf8' });
+  if (failed.status !== 1 || !/failed needs the bullmq package/.test(failed.stderr)) {
+    throw new Error(
+      `without bullmq, bin failed should exit 1 naming bullmq; it exited ${failed.status}: ${failed.stderr}`,
+    );
+  }
+  console.log('ok   without optional peers: bin failed exits 1 and names bullmq');
 }
 
 /**
