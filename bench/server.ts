@@ -28,6 +28,13 @@ function nodeHttp(): RequestListener {
   };
 }
 
+/** The Express floor: the same work as `node-http` in an Express route, so what Express itself costs. */
+function expressDrain(): RequestListener {
+  const app = express();
+  app.post(CALLBACK_PATH, nodeHttp());
+  return app;
+}
+
 /** What a user writes without the package: express.json() and a route checking the command and the app. */
 function expressHandwritten(): RequestListener {
   const app = express();
@@ -45,6 +52,19 @@ function middleware(token?: string): RequestListener {
   const app = express();
   app.use(CALLBACK_PATH, recallWebhook({ sdkAppId: SDK_APP_ID, token, onRecall: async () => {} }));
   return app;
+}
+
+/** The package on plain node:http: no Express, the listener is the whole server. */
+function listener(token?: string): RequestListener {
+  const handle = recallWebhook({ sdkAppId: SDK_APP_ID, token, onRecall: async () => {} }) as unknown as (
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: () => void,
+  ) => void;
+  return (req, res) =>
+    handle(req, res, () => {
+      res.writeHead(404).end();
+    });
 }
 
 /** The Fetch handler behind the smallest node:http bridge: a Request in, the Response written out. */
@@ -72,12 +92,18 @@ function listenerFor(kind: ServerKind): RequestListener {
   switch (kind) {
     case 'node-http':
       return nodeHttp();
+    case 'express-drain':
+      return expressDrain();
     case 'express-handwritten':
       return expressHandwritten();
     case 'middleware':
       return middleware();
     case 'middleware+token':
       return middleware(TOKEN);
+    case 'listener':
+      return listener();
+    case 'listener+token':
+      return listener(TOKEN);
     case 'fetch-handler':
       return fetchHandler();
   }
