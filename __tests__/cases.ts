@@ -453,6 +453,7 @@ export const cases: Case[] = [
     expected: OK,
     checkEvent: (event, sent) => {
       expect(event).toEqual({
+        callbackCommand: 'Group.CallbackAfterRecallMsg',
         sdkAppId: String(SDK_APP_ID),
         operatorAccount: 'admin',
         groupType: 'Community',

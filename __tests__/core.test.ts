@@ -1,4 +1,5 @@
 /** Unit tests of the protocol core, without any HTTP adapter. */
+import { commandSpec } from '../lib/commands';
 import { createRecallCore, type IncomingCallback } from '../lib/core';
 import { failAnswer, OK_ANSWER, JSON_CONTENT_TYPE } from '../lib/answers';
 import { parseBody, type BodySource } from '../lib/body';
@@ -12,7 +13,7 @@ import {
   SignatureVerificationError,
   UnsupportedEncodingError,
 } from '../lib';
-import type { RecallWebhookOptions } from '../lib';
+import { C2C_RECALL_COMMAND, RECALL_COMMAND, type RecallWebhookOptions } from '../lib';
 import { createCallbackQuery, createRecallEvent } from '../lib/testing';
 import { SDK_APP_ID } from './cases';
 
@@ -30,7 +31,9 @@ const REQUEST: FakeRequest = { id: 'req-1' };
 
 function incoming(body: BodySource | (() => Promise<BodySource>), params = createCallbackQuery(SDK_APP_ID)) {
   const readBody = jest.fn(typeof body === 'function' ? body : () => Promise.resolve(body));
-  const value: IncomingCallback<FakeRequest> = { params: new URLSearchParams(params), request: REQUEST, readBody };
+  const searchParams = new URLSearchParams(params);
+  const command = commandSpec(searchParams.get('CallbackCommand') ?? '') ?? commandSpec(RECALL_COMMAND)!;
+  const value: IncomingCallback<FakeRequest> = { command, params: searchParams, request: REQUEST, readBody };
   return { value, readBody };
 }
 
@@ -130,6 +133,7 @@ describe('assertRecallBody and toRecallEvent', () => {
     assertRecallBody(sample);
     const event = toRecallEvent(sample, { sdkAppId: '1400000000' });
     expect(event).toEqual({
+      callbackCommand: 'Group.CallbackAfterRecallMsg',
       sdkAppId: '1400000000',
       operatorAccount: 'admin',
       groupType: 'Community',
@@ -170,8 +174,26 @@ describe('createRecallCore', () => {
       ['POST', createCallbackQuery(SDK_APP_ID, { callbackCommand: 'Group.CallbackAfterSendMsg' }), false],
       ['POST', {}, false],
     ])('%s %j → %s', (method, params, claimed) => {
-      expect(c.claims(method, new URLSearchParams(params))).toBe(claimed);
+      expect(c.claims(method, new URLSearchParams(params))?.command).toBe(claimed ? RECALL_COMMAND : undefined);
     });
+  });
+
+  it('claims a kind of recall only when it has a handler or a queue for it', () => {
+    const c2cQuery = new URLSearchParams(createCallbackQuery(SDK_APP_ID, { callbackCommand: C2C_RECALL_COMMAND }));
+    const groupQuery = new URLSearchParams(createCallbackQuery(SDK_APP_ID));
+    const groupOnly = core();
+    const c2cOnly = core({ onRecall: undefined, onC2CRecall: () => {} });
+    const queued = core({ onRecall: undefined, queue: { add: () => Promise.resolve() } });
+    expect([groupOnly, c2cOnly, queued].map((c) => c.claims('POST', groupQuery)?.command)).toEqual([
+      RECALL_COMMAND,
+      undefined,
+      RECALL_COMMAND,
+    ]);
+    expect([groupOnly, c2cOnly, queued].map((c) => c.claims('POST', c2cQuery)?.command)).toEqual([
+      undefined,
+      C2C_RECALL_COMMAND,
+      C2C_RECALL_COMMAND,
+    ]);
   });
 
   it('does not read the body when SdkAppid is wrong', async () => {

@@ -33,7 +33,7 @@ describe('debug logging', () => {
     await handler(post(createCallbackQuery(SDK_APP_ID, { callbackCommand: 'Group.CallbackAfterSendMsg' })));
     const text = lines.join('\n');
     expect(text).toContain('passed on: method is GET, not POST');
-    expect(text).toContain('passed on: CallbackCommand is not Group.CallbackAfterRecallMsg');
+    expect(text).toContain('passed on: CallbackCommand is not a recall this middleware has a handler or queue for');
   });
 
   it('says why a request was rejected or handled', async () => {

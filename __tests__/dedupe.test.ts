@@ -1,8 +1,11 @@
 import createDebug from 'debug';
 import {
   createRecallHandler,
+  C2C_RECALL_COMMAND,
   dedupeKey,
   DedupeStoreTimeoutError,
+  jobDeduplicationId,
+  type C2CRecallCallbackBody,
   memoryStore,
   redisStore,
   type DedupeStore,
@@ -10,8 +13,9 @@ import {
   type GroupRecallEvent,
 } from '../lib';
 import { createRecallCore } from '../lib/core';
+import { toC2CRecallEvent } from '../lib/c2c-event';
 import { toRecallEvent } from '../lib/event';
-import { createCallbackQuery, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
+import { createCallbackQuery, createMsgSeqList, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
 import type { GroupRecallCallbackBody } from '../lib/types';
 import { deliver, gate, startApp, waitFor, type RunningApp } from './support/deliveries';
 
@@ -78,8 +82,36 @@ describe('dedupeKey', () => {
     expect(new Set([plain, shifted, quoted].map(dedupeKey)).size).toBe(3);
   });
 
+  it('has a fixed size however large the fields a sender puts in the body', () => {
+    const huge = 'g'.repeat(50_000);
+    const forged = eventOf({
+      ...body,
+      GroupId: huge,
+      TopicId: huge,
+      MsgSeqList: createMsgSeqList(Array.from({ length: 2000 }, (_, i) => i)),
+    });
+    expect(dedupeKey(forged)).toHaveLength(dedupeKey(eventOf(body)).length);
+    expect(jobDeduplicationId(forged)).toHaveLength(jobDeduplicationId(eventOf(body)).length);
+  });
+
+  it('keys a one-to-one recall by app and MsgKey, apart from every group recall', () => {
+    const c2c = (overrides: Partial<C2CRecallCallbackBody>, sdkAppId = '1400000000') =>
+      toC2CRecallEvent(
+        { CallbackCommand: C2C_RECALL_COMMAND, From_Account: 'a', To_Account: 'b', MsgKey: '1_2_3', ...overrides },
+        { sdkAppId },
+      );
+    expect(dedupeKey(c2c({ UnreadMsgNum: 7 }))).toBe(dedupeKey(c2c({ EventTime: '1670574414123' })));
+    const keys = new Set([c2c({}), c2c({ MsgKey: '1_2_4' }), c2c({}, '1400000001')].map(dedupeKey));
+    expect(keys.size).toBe(3);
+    expect(keys.has(dedupeKey(eventOf(body, '1400000000')))).toBe(false);
+  });
+
+  it('gives BullMQ a deduplication id without ":" that is never all digits', () => {
+    expect(jobDeduplicationId(eventOf(body))).toMatch(/^recall-[0-9a-f]{64}$/);
+  });
+
   it('names the package, so keys in a shared Redis are recognisable', () => {
-    expect(dedupeKey(eventOf(body))).toMatch(/^tencent-chat-recall-webhook:recall:\[/);
+    expect(dedupeKey(eventOf(body))).toMatch(/^tencent-chat-recall-webhook:recall:[0-9a-f]{64}$/);
   });
 });
 
@@ -320,7 +352,7 @@ describe('dedupe over HTTP', () => {
     expect(errors).toHaveLength(2);
     expect(errors[0].error).toBe(failure);
     expect(errors[0].context.stage).toBe('dedupe');
-    expect(errors[0].context.event.groupId).toBe(body.GroupId);
+    expect(errors[0].context.event).toMatchObject({ groupId: body.GroupId });
   });
 
   it('processes the event when the store throws synchronously, even without onError', async () => {

@@ -1,10 +1,25 @@
 /** Options are validated once, when the factory is called. */
-import { createRecallHandler, recallWebhook } from '../lib';
+import { createRecallHandler, DEFAULT_JOB_OPTIONS, recallWebhook } from '../lib';
 import { normalizeOptions } from '../lib/options';
 import { SDK_APP_ID } from './cases';
 
 const onRecall = () => {};
 const valid = { sdkAppId: SDK_APP_ID, onRecall };
+const queue = { add: () => Promise.resolve({}) };
+const EVERY_OPTIONAL_UNDEFINED = {
+  onC2CRecall: undefined,
+  queue: undefined,
+  queueDeduplicationSeconds: undefined,
+  limit: undefined,
+  bodyTimeoutMs: undefined,
+  timeoutMs: undefined,
+  respond: undefined,
+  onError: undefined,
+  token: undefined,
+  toleranceSeconds: undefined,
+  now: undefined,
+  dedupe: undefined,
+};
 
 describe.each([
   ['recallWebhook', recallWebhook as (o: unknown) => unknown],
@@ -25,6 +40,12 @@ describe.each([
     ['sdkAppId padded with spaces', { ...valid, sdkAppId: ' 14 ' }, 'sdkAppId'],
     ['onRecall missing', { sdkAppId: SDK_APP_ID }, 'onRecall'],
     ['onRecall not a function', { ...valid, onRecall: 'handler' }, 'onRecall'],
+    ['no handler and no queue', { sdkAppId: SDK_APP_ID, onRecall: undefined }, 'onC2CRecall'],
+    ['onC2CRecall not a function', { ...valid, onC2CRecall: {} }, 'onC2CRecall'],
+    ['queue without add', { ...valid, queue: { name: 'recalls' } }, 'queue'],
+    ['queue null', { ...valid, queue: null }, 'queue'],
+    ['queueDeduplicationSeconds zero', { ...valid, queue, queueDeduplicationSeconds: 0 }, 'queueDeduplicationSeconds'],
+    ['queue with respond immediately', { ...valid, queue, respond: 'immediately' }, 'queue'],
     ['an unknown option', { ...valid, sdkAppID: SDK_APP_ID }, 'sdkAppID'],
     ['another unknown option', { ...valid, timeout: 100 }, 'timeout'],
     ['limit zero', { ...valid, limit: 0 }, 'limit'],
@@ -77,6 +98,9 @@ describe.each([
         now: () => 0,
       },
     ],
+    ['only onC2CRecall', { sdkAppId: SDK_APP_ID, onC2CRecall: onRecall }],
+    ['only a queue', { sdkAppId: SDK_APP_ID, queue, queueDeduplicationSeconds: 600 }],
+    ['every optional option explicitly undefined', { ...valid, ...EVERY_OPTIONAL_UNDEFINED }],
   ])('accepts %s', (_name, options) => {
     expect(typeof create(options)).toBe('function');
   });
@@ -88,6 +112,8 @@ describe('normalizeOptions', () => {
     expect(normalized).toEqual({
       sdkAppIds: new Set([String(SDK_APP_ID)]),
       onRecall,
+      onC2CRecall: undefined,
+      queue: undefined,
       limit: 100 * 1024,
       timeoutMs: 1500,
       bodyTimeoutMs: 1000,
@@ -98,6 +124,21 @@ describe('normalizeOptions', () => {
       toleranceSeconds: 60,
       now: Date.now,
     });
+  });
+
+  it('treats an explicitly undefined option as absent', () => {
+    expect(normalizeOptions({ ...valid, ...EVERY_OPTIONAL_UNDEFINED }, 'f')).toEqual(normalizeOptions(valid, 'f'));
+  });
+
+  it('fills in only the job defaults the Queue itself leaves unset', () => {
+    const plain = normalizeOptions({ ...valid, queue }, 'f').queue!;
+    expect(plain.jobOptions).toEqual(DEFAULT_JOB_OPTIONS);
+    expect(plain.deduplicationTtlMs).toBe(24 * 60 * 60 * 1000);
+    const own = { ...queue, defaultJobOptions: { attempts: 3, removeOnComplete: true } };
+    const tuned = normalizeOptions({ ...valid, queue: own, queueDeduplicationSeconds: 60 }, 'f').queue!;
+    expect(tuned.jobOptions).toEqual({ backoff: DEFAULT_JOB_OPTIONS.backoff, removeOnFail: false });
+    expect(tuned.deduplicationTtlMs).toBe(60_000);
+    expect(tuned.queue).toBe(own);
   });
 
   it('lowers the default bodyTimeoutMs to a shorter timeoutMs', () => {

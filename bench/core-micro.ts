@@ -28,7 +28,9 @@ async function measure(
   const bytes = Buffer.from(JSON.stringify(body));
   const query = String(new URLSearchParams(createCallbackQuery(SDK_APP_ID)));
   // A fresh URLSearchParams per request from the query string, as the adapters build one.
+  const command = core.claims('POST', new URLSearchParams(query))!;
   const incoming = (): IncomingCallback<null> => ({
+    command,
     params: new URLSearchParams(query),
     request: null,
     readBody: () => Promise.resolve({ kind: 'bytes', bytes }),

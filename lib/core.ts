@@ -1,17 +1,20 @@
 import createDebug from 'debug';
 import { failAnswer, OK_ANSWER, type Answer } from './answers';
 import { parseBody, type BodySource } from './body';
+import { commandSpec, inlineHandler, specOf, type CommandSpec, type InlineHandler } from './commands';
 import { claimDelivery, UNGUARDED, type Claim } from './dedupe';
-import { CallbackFailedError, RecallWebhookError, SdkAppIdMismatchError } from './errors';
-import { assertRecallBody, toRecallEvent } from './event';
+import { CallbackFailedError, EnqueueFailedError, RecallWebhookError, SdkAppIdMismatchError } from './errors';
 import { normalizeOptions, type NormalizedOptions } from './options';
+import { enqueue } from './queue';
 import { verifySignature } from './signature';
-import { RECALL_COMMAND, type ErrorStage, type GroupRecallEvent, type RecallWebhookOptions } from './types';
+import type { ErrorStage, RecallEvent, RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:core');
 
 /** What an adapter hands the core for one claimed request. */
 export interface IncomingCallback<Req> {
+  /** What `claims` returned for this request. */
+  command: CommandSpec;
   params: URLSearchParams;
   request: Req;
   /**
@@ -26,13 +29,17 @@ export interface IncomingCallback<Req> {
 /** The protocol, shared by every adapter: which requests to claim and how to answer them. */
 export interface RecallCore<Req> {
   readonly options: NormalizedOptions<Req>;
-  /** True when the request is a POST of `Group.CallbackAfterRecallMsg`; other requests belong to other handlers. */
-  claims(method: string | undefined, params: URLSearchParams): boolean;
-  /** Runs every check, calls `onRecall` and resolves to the one answer; never rejects. */
+  /**
+   * The command's spec when the request is a POST of a recall this middleware has a handler (or a
+   * queue) for; `undefined` for requests that belong to other handlers.
+   */
+  claims(method: string | undefined, params: URLSearchParams): CommandSpec | undefined;
+  /** Runs every check, hands the recall on (handler or queue) and resolves to the one answer; never rejects. */
   handle(incoming: IncomingCallback<Req>): Promise<Answer>;
 }
 
 type Outcome = { ok: true } | { ok: false; error: unknown };
+
 const SUCCEEDED: Outcome = { ok: true };
 const TIMED_OUT = Symbol('timed out');
 
@@ -40,10 +47,13 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   const options = normalizeOptions(userOptions, factory);
   let authenticationOffLogged = false;
 
-  function claims(method: string | undefined, params: URLSearchParams): boolean {
-    if (method !== 'POST') return false;
+  function claims(method: string | undefined, params: URLSearchParams): CommandSpec | undefined {
+    if (method !== 'POST') return undefined;
     const commands = params.getAll('CallbackCommand');
-    return commands.length === 1 && commands[0] === RECALL_COMMAND;
+    if (commands.length !== 1) return undefined;
+    const spec = commandSpec(commands[0]);
+    if (spec === undefined || !(options.queue || inlineHandler(spec, options))) return undefined;
+    return spec;
   }
 
   function checkSdkAppId(params: URLSearchParams): string {
@@ -65,8 +75,10 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     verifySignature(single(params, 'Sign'), single(params, 'RequestTime'), options);
   }
 
-  function report(error: unknown, stage: ErrorStage, event: GroupRecallEvent, request: Req): void {
-    debug('%s failed (%s) for group %s', stage === 'dedupe' ? 'dedupe store' : 'onRecall', stage, event.groupId);
+  function report(error: unknown, stage: ErrorStage, event: RecallEvent, request: Req): void {
+    const spec = specOf(event);
+    const failed = stage === 'dedupe' ? 'dedupe store' : stage === 'enqueue' ? 'queue' : spec.handlerOption;
+    debug('%s failed (%s) for %s', failed, stage, spec.describe(event));
     if (!options.onError) return;
     try {
       options.onError(error, { stage, event, request });
@@ -76,14 +88,14 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   }
 
   // Without dedupe there is nothing to wait for: no promise on the per-request path.
-  function claim(event: GroupRecallEvent, request: Req, waitMs: number): Claim | Promise<Claim> {
+  function claim(event: RecallEvent, request: Req, waitMs: number): Claim | Promise<Claim> {
     if (!options.dedupe) return UNGUARDED;
     return claimDelivery(options.dedupe, event, waitMs, (error) => report(error, 'dedupe', event, request));
   }
 
-  function invoke(event: GroupRecallEvent, request: Req): Outcome | Promise<Outcome> {
+  function invoke(handler: InlineHandler<Req>, event: RecallEvent, request: Req): Outcome | Promise<Outcome> {
     try {
-      const result = options.onRecall(event, request);
+      const result = handler(event, request);
       if (!isThenable(result)) return SUCCEEDED;
       return Promise.resolve(result).then(
         () => SUCCEEDED,
@@ -94,32 +106,63 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     }
   }
 
-  // Whenever onRecall fails, the key is released so that a later copy is processed: before the
+  // Whenever the handler fails, the key is released so that a later copy is processed: before the
   // answer when the failure comes first, after it otherwise.
-  async function dispatch(event: GroupRecallEvent, incoming: IncomingCallback<Req>, answerBy: number): Promise<Answer> {
+  async function dispatch(event: RecallEvent, incoming: IncomingCallback<Req>, answerBy: number): Promise<Answer> {
     const { request } = incoming;
+    const handler = inlineHandler(incoming.command, options);
     if (options.respond === 'immediately') {
-      const work = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => claim(event, request, Infinity))
-        .then(async (held) => {
-          if (held.duplicate) return;
-          const outcome = await invoke(event, request);
-          if (outcome.ok) return;
-          report(outcome.error, 'after-answer', event, request);
-          await held.release();
-        });
-      incoming.waitUntil?.(work);
-      debug('answered OK before running onRecall (respond: immediately)');
+      // Without a queue, claims() took the request only because this handler exists.
+      respondImmediately(handler as InlineHandler<Req>, event, incoming);
       return OK_ANSWER;
     }
     // The claim waits no longer than the answer may: what is left of timeoutMs.
     const claiming = claim(event, request, answerBy - performance.now());
     const held = claiming instanceof Promise ? await claiming : claiming;
     if (held.duplicate) return OK_ANSWER;
-    const running = invoke(event, request);
+    if (options.queue) {
+      try {
+        await enqueue(options.queue, event, answerBy - performance.now());
+        return OK_ANSWER;
+      } catch (error) {
+        if (!handler) {
+          report(error, 'enqueue', event, request);
+          await held.release();
+          throw new EnqueueFailedError(error);
+        }
+        debug('the queue did not take the recall (%O): processing it inline', error);
+      }
+    }
+    return runInline(handler as InlineHandler<Req>, event, incoming, held, answerBy);
+  }
+
+  function respondImmediately(handler: InlineHandler<Req>, event: RecallEvent, incoming: IncomingCallback<Req>): void {
+    const { request } = incoming;
+    const work = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => claim(event, request, Infinity))
+      .then(async (held) => {
+        if (held.duplicate) return;
+        const outcome = await invoke(handler, event, request);
+        if (outcome.ok) return;
+        report(outcome.error, 'after-answer', event, request);
+        await held.release();
+      });
+    incoming.waitUntil?.(work);
+    debug('answered OK before running the handler (respond: immediately)');
+  }
+
+  async function runInline(
+    handler: InlineHandler<Req>,
+    event: RecallEvent,
+    incoming: IncomingCallback<Req>,
+    held: Claim & { duplicate: false },
+    answerBy: number,
+  ): Promise<Answer> {
+    const { request } = incoming;
+    const running = invoke(handler, event, request);
     const outcome = running instanceof Promise ? await settleOrTimeOut(running, answerBy) : running;
     if (outcome === TIMED_OUT) {
-      debug('onRecall still running %d ms after the request came in: acknowledged with OK', options.timeoutMs);
+      debug('handler still running %d ms after the request came in: acknowledged with OK', options.timeoutMs);
       const late = (running as Promise<Outcome>).then(async (settled) => {
         if (settled.ok) return;
         report(settled.error, 'after-answer', event, request);
@@ -151,14 +194,13 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     const sdkAppId = checkSdkAppId(incoming.params);
     authenticate(incoming.params);
     const body = parseBody(await incoming.readBody(options.limit, options.bodyTimeoutMs), options.limit);
-    assertRecallBody(body);
-    const event = toRecallEvent(body, {
+    const event = incoming.command.toEvent(body, {
       sdkAppId,
       clientIp: incoming.params.get('ClientIP') ?? undefined,
       optPlatform: incoming.params.get('OptPlatform') ?? undefined,
     });
     const answer = await dispatch(event, incoming, answerBy);
-    debug('handled recall in group %s (%d messages)', event.groupId, event.messages.length);
+    debug('handled %s', incoming.command.describe(event));
     return answer;
   }
 

@@ -1,19 +1,31 @@
+import { createHash } from 'node:crypto';
 import createDebug from 'debug';
+import { specOf } from './commands';
 import type { NormalizedDedupe } from './options';
-import type { GroupRecallEvent } from './types';
+import type { RecallEvent } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:dedupe');
 
 const KEY_PREFIX = 'tencent-chat-recall-webhook:recall:';
 
 /**
- * The key under which a delivery is remembered: the same for every copy Tencent sends of one
- * recall, different for any two recalls. The fields are JSON-encoded so that no group or topic ID
- * can run into the next field.
+ * A fixed-size digest of the fields that name one recall: the same for every copy Tencent sends,
+ * different for any two recalls. The fields are JSON-encoded so that no ID can run into the next
+ * field, and hashed so that a sender cannot make a key as large as its body.
  */
-export function dedupeKey(event: GroupRecallEvent): string {
-  const msgSeqs = event.messages.map((message) => message.msgSeq).sort((a, b) => a - b);
-  return KEY_PREFIX + JSON.stringify([event.sdkAppId, event.groupId, event.topicId ?? '', msgSeqs, event.eventTime]);
+function recallDigest(event: RecallEvent): string {
+  const fields = [event.callbackCommand, event.sdkAppId, ...specOf(event).keyFields(event)];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
+
+/** The key under which a delivery is remembered in a dedupe store (81 characters whatever the event). */
+export function dedupeKey(event: RecallEvent): string {
+  return KEY_PREFIX + recallDigest(event);
+}
+
+/** The BullMQ deduplication id of a recall's job: no `:`, never all digits, 71 characters. */
+export function jobDeduplicationId(event: RecallEvent): string {
+  return 'recall-' + recallDigest(event);
 }
 
 /** The dedupe store did not answer a claim or a release within `dedupe.timeoutMs`. */
@@ -34,7 +46,7 @@ export type Claim =
   | { readonly duplicate: true }
   | {
       readonly duplicate: false;
-      /** Gives the key back after `onRecall` failed, so a later copy is processed; never rejects. */
+      /** Gives the key back after the handler failed, so a later copy is processed; never rejects. */
       release(): Promise<void>;
     };
 
@@ -49,7 +61,7 @@ const DUPLICATE: Claim = Object.freeze({ duplicate: true });
  */
 export async function claimDelivery(
   settings: NormalizedDedupe,
-  event: GroupRecallEvent,
+  event: RecallEvent,
   waitMs: number,
   onStoreFailure: (error: unknown) => void,
 ): Promise<Claim> {
@@ -74,7 +86,7 @@ export async function claimDelivery(
 
   try {
     if (!(await within(claiming, Math.max(0, Math.min(timeoutMs, waitMs)), 'claim'))) {
-      debug('duplicate delivery of %s: answered OK without calling onRecall', key);
+      debug('duplicate delivery of %s: answered OK without calling the handler', key);
       return DUPLICATE;
     }
     return { duplicate: false, release: releaseAfter(claiming) };

@@ -54,7 +54,15 @@ export class InvalidBodyError extends RecallWebhookError {
   }
 }
 
-/** `onRecall` threw or rejected; the original value is `cause` and is never sent to Tencent (500). */
+/** The queue failed or did not acknowledge the job in time, and no inline handler could take the recall (503). The queue's error is `cause`. */
+export class EnqueueFailedError extends RecallWebhookError {
+  constructor(cause: unknown) {
+    super(503, 'the recall could not be queued');
+    this.cause = cause;
+  }
+}
+
+/** The handler (`onRecall` or `onC2CRecall`) threw or rejected; the original value is `cause` and is never sent to Tencent (500). */
 export class CallbackFailedError extends RecallWebhookError {
   constructor(cause: unknown) {
     super(500, 'the recall handler failed');

@@ -1,26 +1,25 @@
 import Joi from 'joi';
-import { InvalidBodyError } from './errors';
 import { RECALL_COMMAND, type GroupRecallCallbackBody, type GroupRecallEvent } from './types';
-
-const nonNegativeSafeInteger = Joi.number().integer().min(0);
-const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER).length;
-const DIGITS = /^\d+$/;
-
-const eventTime = Joi.alternatives(
+import {
+  BODY_PREFERENCES,
+  checkBody,
+  eventTime,
+  isEventTime,
+  isNonEmptyString,
+  isNonNegativeSafeInteger,
+  isPlainObject,
   nonNegativeSafeInteger,
-  Joi.string().custom((value: string, helpers) => (isSafeIntegerDigits(value) ? value : helpers.error('any.invalid'))),
-).messages({
-  'any.invalid': '{{#label}} must be a non-negative safe integer or a string of its digits',
-  'alternatives.match': '{{#label}} must be a non-negative safe integer or a string of its digits',
-  'alternatives.types': '{{#label}} must be a non-negative safe integer or a string of its digits',
-});
+  withQueryFacts,
+  type QueryFacts,
+} from './wire';
+
+export type { QueryFacts } from './wire';
 
 const recalledMessage = Joi.object({
   MsgSeq: nonNegativeSafeInteger.required(),
   MsgId: Joi.string().allow(''),
 }).unknown(true);
 
-// Unknown fields are kept: Tencent adds fields as the event evolves.
 export const bodySchema = Joi.object({
   CallbackCommand: Joi.string().valid(RECALL_COMMAND).required(),
   Operator_Account: Joi.string().allow('').required(),
@@ -31,13 +30,11 @@ export const bodySchema = Joi.object({
   EventTime: eventTime.required(),
 })
   .unknown(true)
-  .prefs({ convert: false, abortEarly: true, errors: { label: 'path', wrap: { label: false } } });
+  .prefs(BODY_PREFERENCES);
 
 /** Throws an `InvalidBodyError` naming the first field that breaks the event schema. */
 export function assertRecallBody(body: object): asserts body is GroupRecallCallbackBody {
-  if (isPlainRecallBody(body)) return;
-  const { error } = bodySchema.validate(body);
-  if (error) throw new InvalidBodyError(`invalid body: ${error.message}`);
+  checkBody(body, isPlainRecallBody, bodySchema);
 }
 
 /**
@@ -71,36 +68,10 @@ function areRecalledMessages(value: unknown): boolean {
   return true;
 }
 
-function isEventTime(value: unknown): boolean {
-  if (typeof value === 'number') return isNonNegativeSafeInteger(value);
-  return typeof value === 'string' && isSafeIntegerDigits(value);
-}
-
-function isSafeIntegerDigits(value: string): boolean {
-  return value.length <= MAX_SAFE_DIGITS && DIGITS.test(value) && Number.isSafeInteger(Number(value));
-}
-
-function isPlainObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
-}
-
-function isNonEmptyString(value: unknown): boolean {
-  return typeof value === 'string' && value.length > 0;
-}
-
-function isNonNegativeSafeInteger(value: unknown): boolean {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
-
-export interface QueryFacts {
-  sdkAppId: string;
-  clientIp?: string;
-  optPlatform?: string;
-}
-
 /** Maps a validated wire body and the query facts to the camelCase event. */
 export function toRecallEvent(body: GroupRecallCallbackBody, query: QueryFacts): GroupRecallEvent {
   const event: GroupRecallEvent = {
+    callbackCommand: RECALL_COMMAND,
     sdkAppId: query.sdkAppId,
     operatorAccount: body.Operator_Account,
     groupType: body.Type,
@@ -112,7 +83,5 @@ export function toRecallEvent(body: GroupRecallCallbackBody, query: QueryFacts):
     raw: body,
   };
   if (body.TopicId !== undefined) event.topicId = body.TopicId;
-  if (query.clientIp !== undefined) event.clientIp = query.clientIp;
-  if (query.optPlatform !== undefined) event.optPlatform = query.optPlatform;
-  return event;
+  return withQueryFacts(event, query);
 }

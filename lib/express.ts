@@ -12,13 +12,15 @@ import {
   RecallWebhookError,
   UnsupportedEncodingError,
 } from './errors';
-import { RECALL_COMMAND, type RecallWebhookOptions } from './types';
+import type { RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:express');
 
 /**
- * Express middleware for `Group.CallbackAfterRecallMsg`. Requests that are not a POST of that
- * command go to `next()` with their body unread, so other callback handlers can share the URL.
+ * Express middleware for Tencent Cloud Chat's recall callbacks (`Group.CallbackAfterRecallMsg`,
+ * `C2C.CallbackAfterMsgWithDraw`). Requests that are not a POST of a recall this middleware has a
+ * handler (or a queue) for go to `next()` with their body unread, so other callback handlers can
+ * share the URL.
  */
 export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHandler {
   const core = createRecallCore(options, 'recallWebhook');
@@ -30,13 +32,14 @@ export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHa
       return;
     }
     const params = queryParams(req.url);
-    if (!core.claims(req.method, params)) {
-      debug('passed on: CallbackCommand is not %s', RECALL_COMMAND);
+    const command = core.claims(req.method, params);
+    if (!command) {
+      debug('passed on: CallbackCommand is not a recall this middleware has a handler or queue for');
       next();
       return;
     }
     void core
-      .handle({ params, request: req, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
+      .handle({ command, params, request: req, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
       .then((answer) => writeAnswer(res, answer));
   };
 }

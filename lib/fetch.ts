@@ -9,7 +9,7 @@ import {
   RecallWebhookError,
   UnsupportedEncodingError,
 } from './errors';
-import { RECALL_COMMAND, type RecallWebhookOptions } from './types';
+import type { RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:fetch');
 
@@ -19,8 +19,9 @@ export interface RecallHandlerContext {
 }
 
 /**
- * A Fetch-API handler for `Group.CallbackAfterRecallMsg`, for serverless and edge runtimes. It
- * resolves to `null` for a request that is not this callback, so the caller can route it elsewhere.
+ * A Fetch-API handler for Tencent Cloud Chat's recall callbacks, for serverless and edge runtimes.
+ * It resolves to `null` for a request that is not a recall it has a handler (or a queue) for, so
+ * the caller can route it elsewhere.
  * Pass the runtime's `waitUntil` in `context` so that work going on after the answer (the timeout
  * acknowledgement, `respond: 'immediately'`) is not frozen with the function.
  */
@@ -35,11 +36,13 @@ export function createRecallHandler(
       return null;
     }
     const params = new URL(request.url).searchParams;
-    if (!core.claims(request.method, params)) {
-      debug('passed on: CallbackCommand is not %s', RECALL_COMMAND);
+    const command = core.claims(request.method, params);
+    if (!command) {
+      debug('passed on: CallbackCommand is not a recall this middleware has a handler or queue for');
       return null;
     }
     const answer = await core.handle({
+      command,
       params,
       request,
       readBody: (limit, timeoutMs) => readBody(request, limit, timeoutMs),

@@ -1,12 +1,14 @@
 export { recallWebhook } from './express';
 export { createRecallHandler, type RecallHandlerContext } from './fetch';
 export { signRequestTime } from './signature';
-export { dedupeKey, DedupeStoreTimeoutError } from './dedupe';
+export { dedupeKey, DedupeStoreTimeoutError, jobDeduplicationId } from './dedupe';
+export { DEFAULT_JOB_OPTIONS, EnqueueTimeoutError } from './queue';
 export { memoryStore, type MemoryStoreOptions } from './memory-store';
 export { redisStore, type RedisStoreClient } from './redis-store';
 export {
   BodyTimeoutError,
   CallbackFailedError,
+  EnqueueFailedError,
   InvalidBodyError,
   PayloadTooLargeError,
   RecallWebhookError,
@@ -14,8 +16,11 @@ export {
   SignatureVerificationError,
   UnsupportedEncodingError,
 } from './errors';
-export { RECALL_COMMAND } from './types';
+export { C2C_RECALL_COMMAND, RECALL_COMMAND } from './types';
 export type {
+  C2CRecallCallbackBody,
+  C2CRecallEvent,
+  C2CRecallHandler,
   CallbackAnswer,
   DedupeOptions,
   DedupeStore,
@@ -29,6 +34,9 @@ export type {
   OptPlatform,
   RecalledMessage,
   RecalledMessageWire,
+  RecallEvent,
   RecallHandler,
+  RecallJobOptions,
+  RecallQueue,
   RecallWebhookOptions,
 } from './types';

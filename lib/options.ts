@@ -1,11 +1,21 @@
 import bytes from 'bytes';
 import Joi from 'joi';
-import type { DedupeStore, ErrorContext, RecallHandler, RecallWebhookOptions } from './types';
+import { normalizeQueue, type NormalizedQueue } from './queue';
+import type {
+  C2CRecallHandler,
+  DedupeStore,
+  ErrorContext,
+  RecallHandler,
+  RecallQueue,
+  RecallWebhookOptions,
+} from './types';
 
 /** Options after validation and defaults, computed once per middleware. */
 export interface NormalizedOptions<Req> {
   sdkAppIds: ReadonlySet<string>;
-  onRecall: RecallHandler<Req>;
+  onRecall: RecallHandler<Req> | undefined;
+  onC2CRecall: C2CRecallHandler<Req> | undefined;
+  queue: NormalizedQueue | undefined;
   limit: number;
   bodyTimeoutMs: number;
   timeoutMs: number;
@@ -51,6 +61,13 @@ const dedupeStore = Joi.any()
   })
   .messages({ 'any.custom': '{{#label}} must have claim(key, ttlMs) and release(key) methods' });
 
+const queue = Joi.any()
+  .custom((value: unknown) => {
+    if (typeof (value as Partial<RecallQueue> | null | undefined)?.add !== 'function') throw new Error('not a queue');
+    return value;
+  })
+  .messages({ 'any.custom': '{{#label}} must be a BullMQ Queue (an object with add(name, data, options))' });
+
 const dedupe = Joi.object({
   store: dedupeStore.required(),
   ttlSeconds: Joi.number()
@@ -62,7 +79,13 @@ const dedupe = Joi.object({
 
 const optionsSchema = Joi.object({
   sdkAppId: Joi.alternatives(sdkAppId, Joi.array().items(sdkAppId).min(1)).required(),
-  onRecall: Joi.function().required(),
+  onRecall: Joi.function(),
+  onC2CRecall: Joi.function(),
+  queue,
+  queueDeduplicationSeconds: Joi.number()
+    .integer()
+    .min(1)
+    .default(24 * 60 * 60),
   limit: byteSize.default('100kb'),
   bodyTimeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS),
   timeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1500),
@@ -73,6 +96,8 @@ const optionsSchema = Joi.object({
   now: Joi.function(),
   dedupe,
 })
+  .or('onRecall', 'onC2CRecall', 'queue')
+  .messages({ 'object.missing': 'at least one of "onRecall", "onC2CRecall" or "queue" is required' })
   .required()
   .prefs({ abortEarly: true, errors: { label: 'path' } });
 
@@ -90,10 +115,16 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
   if (value.bodyTimeoutMs > value.timeoutMs) {
     throw new TypeError(`${factory}: invalid options: "bodyTimeoutMs" must not be more than "timeoutMs"`);
   }
+  // Durable mode answers OK only once the recall is stored; 'immediately' would answer before.
+  if (value.queue && value.respond === 'immediately') {
+    throw new TypeError(`${factory}: invalid options: "respond: 'immediately'" cannot be combined with "queue"`);
+  }
   const sdkAppIds = ([] as Array<number | string>).concat(value.sdkAppId).map(String);
   return {
     sdkAppIds: new Set(sdkAppIds),
     onRecall: value.onRecall,
+    onC2CRecall: value.onC2CRecall,
+    queue: value.queue && normalizeQueue(value.queue, value.queueDeduplicationSeconds),
     limit: typeof value.limit === 'number' ? value.limit : (bytes.parse(value.limit) as number),
     bodyTimeoutMs: value.bodyTimeoutMs ?? Math.min(DEFAULT_BODY_TIMEOUT_MS, value.timeoutMs),
     timeoutMs: value.timeoutMs,

@@ -1,5 +1,7 @@
-/** The `CallbackCommand` of the event this package handles. */
+/** The `CallbackCommand` of a recall in a group. */
 export const RECALL_COMMAND = 'Group.CallbackAfterRecallMsg';
+/** The `CallbackCommand` of a recall in a one-to-one chat. */
+export const C2C_RECALL_COMMAND = 'C2C.CallbackAfterMsgWithDraw';
 
 /** Group types Tencent documents; any other string is accepted too. */
 export type KnownGroupType = 'Private' | 'Public' | 'ChatRoom' | 'AVChatRoom' | 'Community' | 'BChatRoom';
@@ -37,8 +39,23 @@ export interface RecalledMessage {
   msgId?: string;
 }
 
-/** A validated recall, in camelCase. */
+/** The body of a `C2C.CallbackAfterMsgWithDraw` request, as Tencent sends it. Unknown fields are kept. */
+export interface C2CRecallCallbackBody {
+  CallbackCommand: typeof C2C_RECALL_COMMAND;
+  From_Account: string;
+  To_Account: string;
+  MsgKey: string;
+  /** The recipient's unread one-to-one messages (in Tencent's English sample). */
+  UnreadMsgNum?: number;
+  /** Milliseconds, a number or a string of digits (in Tencent's Chinese sample). */
+  EventTime?: number | string;
+  [field: string]: unknown;
+}
+
+/** A validated recall in a group, in camelCase. */
 export interface GroupRecallEvent {
+  /** Tells a group recall from a one-to-one recall in a `RecallEvent`. */
+  callbackCommand: typeof RECALL_COMMAND;
   /** The SDKAppID from the query, as a string. */
   sdkAppId: string;
   /** UserID of whoever recalled the messages (a user, or an admin account via the REST API). */
@@ -58,6 +75,33 @@ export interface GroupRecallEvent {
   raw: GroupRecallCallbackBody;
 }
 
+/** A validated recall in a one-to-one chat, in camelCase. */
+export interface C2CRecallEvent {
+  /** Tells a one-to-one recall from a group recall in a `RecallEvent`. */
+  callbackCommand: typeof C2C_RECALL_COMMAND;
+  /** The SDKAppID from the query, as a string. */
+  sdkAppId: string;
+  /** UserID of the message's sender. */
+  fromAccount: string;
+  /** UserID of the message's recipient. */
+  toAccount: string;
+  /** The message's unique key, the one the REST API `admin_msgwithdraw` takes. */
+  msgKey: string;
+  /** The recipient's unread one-to-one messages, when Tencent sends it. */
+  unreadMsgNum?: number;
+  /** Milliseconds since the epoch, always a number, when Tencent sends it. */
+  eventTime?: number;
+  /** `ClientIP` from the query. */
+  clientIp?: string;
+  /** `OptPlatform` from the query. */
+  optPlatform?: OptPlatform;
+  /** The body exactly as received. */
+  raw: C2CRecallCallbackBody;
+}
+
+/** Either kind of recall; `callbackCommand` tells them apart. */
+export type RecallEvent = GroupRecallEvent | C2CRecallEvent;
+
 /** The JSON answer Tencent expects. */
 export interface CallbackAnswer {
   ActionStatus: 'OK' | 'FAIL';
@@ -72,11 +116,13 @@ export type ErrorStage =
   /** `onRecall` failed after the answer went out (timeout acknowledgement, or `respond: 'immediately'`). */
   | 'after-answer'
   /** The dedupe store failed or did not answer in time; the event was processed anyway. */
-  | 'dedupe';
+  | 'dedupe'
+  /** The queue did not take the recall in time and there was no handler to process it inline; the answer was FAIL. */
+  | 'enqueue';
 
 export interface ErrorContext<Req> {
   stage: ErrorStage;
-  event: GroupRecallEvent;
+  event: RecallEvent;
   request: Req;
 }
 
@@ -94,34 +140,60 @@ export interface DedupeStore {
 export interface DedupeOptions {
   store: DedupeStore;
   /** How long a delivery is remembered, in seconds. Default 86400 (24 h). */
-  ttlSeconds?: number;
+  ttlSeconds?: number | undefined;
   /** How long to wait for the store on each claim and release, in ms, before going on without it. Default 200. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export type RecallHandler<Req> = (event: GroupRecallEvent, request: Req) => unknown;
+export type C2CRecallHandler<Req> = (event: C2CRecallEvent, request: Req) => unknown;
+
+/**
+ * Where durable mode stores recalls: a BullMQ `Queue` (Redis or PostgreSQL backend), or any
+ * object with the same `add`. A job's name is the event's `callbackCommand`, its data the event.
+ */
+export interface RecallQueue {
+  add(name: string, data: RecallEvent, options?: RecallJobOptions): Promise<unknown>;
+  /** The Queue's own job defaults; the package's defaults fill only the keys these leave unset. */
+  readonly defaultJobOptions?: object | undefined;
+}
+
+/** The job options the receiver passes to `queue.add` (a subset of BullMQ's `JobsOptions`). */
+export interface RecallJobOptions {
+  attempts?: number;
+  backoff?: { type: 'exponential' | 'fixed'; delay: number };
+  removeOnComplete?: boolean | number | { age?: number; count?: number };
+  removeOnFail?: boolean | number | { age?: number; count?: number };
+  deduplication?: { id: string; ttl?: number };
+}
 
 export interface RecallWebhookOptions<Req> {
   /** The app's SDKAppID (number or numeric string); an array accepts several apps. */
   sdkAppId: number | string | ReadonlyArray<number | string>;
-  /** Called once per valid recall; may return a promise. */
-  onRecall: RecallHandler<Req>;
+  /** Called once per valid group recall; may return a promise. With `queue`, the fallback when the queue fails. */
+  onRecall?: RecallHandler<Req> | undefined;
+  /** Called once per valid one-to-one recall; may return a promise. With `queue`, the fallback when the queue fails. */
+  onC2CRecall?: C2CRecallHandler<Req> | undefined;
+  /** Durable mode: every valid recall is added to this queue as a job, and answered OK only once it is stored. */
+  queue?: RecallQueue | undefined;
+  /** How long copies of one recall become one job in `queue`, in seconds. Default 86400 (24 h). */
+  queueDeduplicationSeconds?: number | undefined;
   /** Largest accepted body, in bytes or as a string such as `'100kb'`. Default `'100kb'`. */
-  limit?: number | string;
+  limit?: number | string | undefined;
   /** Answer 408 FAIL and close the connection when the body has not fully arrived this many ms after reading began. Default 1000. */
-  bodyTimeoutMs?: number;
-  /** With `respond: 'after-callback'`, answer OK after this many ms if `onRecall` is still running. Default 1500. */
-  timeoutMs?: number;
-  /** `'after-callback'` (default): answer once `onRecall` settles; `'immediately'`: answer OK once the request is valid. */
-  respond?: 'after-callback' | 'immediately';
-  /** Hears of every failure of `onRecall`, whether or not it was answered with FAIL, and of every dedupe store failure. */
-  onError?: (error: unknown, context: ErrorContext<Req>) => void;
+  bodyTimeoutMs?: number | undefined;
+  /** With `respond: 'after-callback'`, answer OK after this many ms if the handler is still running. Default 1500. */
+  timeoutMs?: number | undefined;
+  /** `'after-callback'` (default): answer once the handler settles; `'immediately'`: answer OK once the request is valid. */
+  respond?: 'after-callback' | 'immediately' | undefined;
+  /** Hears of every failure of a handler, whether or not it was answered with FAIL, of every dedupe store failure, and of every recall the queue did not take. */
+  onError?: ((error: unknown, context: ErrorContext<Req>) => void) | undefined;
   /** Tencent's callback token; an array accepts any of several (for rotation). Off when absent. */
-  token?: string | ReadonlyArray<string>;
+  token?: string | ReadonlyArray<string> | undefined;
   /** How far `RequestTime` may be from now, in seconds. Default 60. */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** The clock, in ms since the epoch. Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Processes each recall once even when Tencent delivers it more than once. Off when absent. */
-  dedupe?: DedupeOptions;
+  dedupe?: DedupeOptions | undefined;
 }
