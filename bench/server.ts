@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import express from 'express';
-import { createRecallHandler, recallWebhook, RECALL_COMMAND } from '../lib';
+import { createRecallHandler, createRecallListener, recallWebhook, RECALL_COMMAND } from '../lib';
 import { CALLBACK_PATH, SDK_APP_ID, TOKEN } from './fixtures';
 import { SERVER_KINDS, type ServerKind, type ServerReply, type ServerRequest } from './protocol';
 
@@ -56,15 +56,7 @@ function middleware(token?: string): RequestListener {
 
 /** The package on plain node:http: no Express, the listener is the whole server. */
 function listener(token?: string): RequestListener {
-  const handle = recallWebhook({ sdkAppId: SDK_APP_ID, token, onRecall: async () => {} }) as unknown as (
-    req: IncomingMessage,
-    res: ServerResponse,
-    next: () => void,
-  ) => void;
-  return (req, res) =>
-    handle(req, res, () => {
-      res.writeHead(404).end();
-    });
+  return createRecallListener({ sdkAppId: SDK_APP_ID, token, onRecall: async () => {} });
 }
 
 /** The Fetch handler behind the smallest node:http bridge: a Request in, the Response written out. */

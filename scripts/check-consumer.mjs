@@ -2,7 +2,8 @@
 // tarball with publint and @arethetypeswrong/cli, installs it into a temporary folder outside the
 // project, then there require()s and imports both subpaths, runs Express apps and the Fetch
 // handler through real requests on 127.0.0.1, and type-checks a TypeScript consumer under
-// moduleResolution node16 (as CommonJS and as an ES module) and bundler.
+// moduleResolution node16 (as CommonJS and as an ES module) and bundler. A second consumer, with no
+// Express installed, type-checks and runs the node:http listener and the Fetch handler.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -84,6 +85,8 @@ try {
   );
   run('tsc, moduleResolution bundler', bin('tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
 
+  checkWithoutExpress(work, tarball);
+
   const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', packed.name, 'package.json'), 'utf8'));
   for (const name of Object.keys(manifest.bin ?? {})) {
     run(`bin ${name} --help`, join(consumer, 'node_modules', '.bin', name), ['--help'], consumer);
@@ -95,4 +98,30 @@ try {
 } finally {
   if (process.env.KEEP_CONSUMER_DIR) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
+}
+
+/** The `/node` and `/fetch` entry points need neither Express nor its types, even with skipLibCheck off. */
+function checkWithoutExpress(work, tarball) {
+  const consumer = join(work, 'no-express');
+  mkdirSync(consumer);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'no-express', private: true }, null, 2));
+  for (const file of ['consumer.ts', 'tsconfig.json', 'check.cjs']) {
+    copyFileSync(join(fixtures, 'no-express', file), join(consumer, file));
+  }
+  run(
+    'npm install <tarball> without Express',
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      tarball,
+      `@types/node@${installedVersion('@types/node')}`,
+    ],
+    consumer,
+  );
+  run('tsc without @types/express, skipLibCheck off', bin('tsc'), ['-p', 'tsconfig.json'], consumer);
+  console.log(run('run without Express', process.execPath, ['check.cjs'], consumer).trim().replace(/^/gm, '     '));
 }

@@ -18,6 +18,7 @@ const MAIN_EXPORTS = [
   'SignatureVerificationError',
   'UnsupportedEncodingError',
   'createRecallHandler',
+  'createRecallListener',
   'dedupeKey',
   'memoryStore',
   'recallWebhook',
