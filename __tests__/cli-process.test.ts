@@ -53,6 +53,13 @@ it('exits 1 with the ErrorInfo when the answer is FAIL', async () => {
   });
 });
 
+it('exits 2 with the bound for a --timeout no timer can wait', async () => {
+  const { code, stdout, stderr } = await cli('send', server.callbackUrl, '--timeout', String(2 ** 32));
+  expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+  expect(stderr).toMatch(/^tencent-chat-recall-webhook: --timeout must be at most 2147483647 ms/);
+  expect(server.received).toHaveLength(0);
+});
+
 it('exits 1 when nothing listens', async () => {
   const url = await closedPortUrl();
   const { code, stderr } = await cli('send', url);

@@ -190,6 +190,11 @@ describe('send reports why an answer is not a success, in one line, with exit 1'
     expect(server.events).toHaveLength(0);
   });
 
+  it('waits for a slow answer with the longest --timeout a timer allows', async () => {
+    const { code, stderr } = await cli('send', server.origin + '/answers/slow', '--timeout', String(2 ** 31 - 1));
+    expect({ code, stderr }).toEqual({ code: EXIT_OK, stderr: '' });
+  });
+
   it('a refused connection', async () => {
     const url = await closedPortUrl();
     const { code, stdout, stderr } = await cli('send', url);
@@ -260,6 +265,10 @@ describe('usage', () => {
     [['send', 'URL', '--seq', '-1'], "Option '--seq' argument is ambiguous"],
     [['send', 'URL', '--timeout', '0'], '--timeout must be greater than or equal to 1'],
     [['send', 'URL', '--timeout', 'soon'], '--timeout must be a number'],
+    [['send', 'URL', '--timeout', '1.5'], '--timeout must be an integer'],
+    [['send', 'URL', '--timeout', '2147483648'], '--timeout must be at most 2147483647 ms (about 24.8 days'],
+    [['send', 'URL', '--timeout', '4294967296'], '--timeout must be at most 2147483647 ms'],
+    [['send', 'URL', '--timeout', '1e10'], '--timeout must be at most 2147483647 ms'],
     [['send', 'URL', '--group-id', ''], '--group-id is not allowed to be empty'],
     [['send', 'URL', '--token', ''], '--token is not allowed to be empty'],
     [['send', 'URL', '--body', 'recall.json', '--seq', '1'], '--body cannot be combined with --seq'],

@@ -33,7 +33,13 @@ function incoming(body: BodySource | (() => Promise<BodySource>), params = creat
   const readBody = jest.fn(typeof body === 'function' ? body : () => Promise.resolve(body));
   const searchParams = new URLSearchParams(params);
   const command = commandSpec(searchParams.get('CallbackCommand') ?? '') ?? commandSpec(RECALL_COMMAND)!;
-  const value: IncomingCallback<FakeRequest> = { command, params: searchParams, request: REQUEST, readBody };
+  const value: IncomingCallback<FakeRequest> = {
+    command,
+    params: searchParams,
+    request: REQUEST,
+    label: 'POST /callback',
+    readBody,
+  };
   return { value, readBody };
 }
 

@@ -1,9 +1,10 @@
 /** Rule 8: debug logging says why; it never prints a token or a signature. */
 import { format } from 'node:util';
 import createDebug from 'debug';
-import { createRecallHandler } from '../lib';
-import { createCallbackQuery, createRecallEvent, signRequestTime } from '../lib/testing';
+import { createRecallHandler, memoryStore, type RecallQueue } from '../lib';
+import { createCallbackQuery, createRecallEvent, DEMO_SDK_APP_ID, signRequestTime } from '../lib/testing';
 import { SDK_APP_ID } from './cases';
+import { deliver, startApp, waitFor } from './support/deliveries';
 
 const TOKEN = 'debug-secret-token-123';
 const lines: string[] = [];
@@ -89,5 +90,69 @@ describe('debug logging', () => {
     const text = lines.join('\n');
     expect(text).toContain('onRecall failed (callback)');
     expect(text).toContain('onError threw');
+  });
+
+  it('says which request each line is about: method, path and number', async () => {
+    const handler = createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall: () => {} });
+    await handler(new Request(url(createCallbackQuery(SDK_APP_ID)), { method: 'GET' }));
+    await handler(post(createCallbackQuery(999)));
+    await handler(post(createCallbackQuery(SDK_APP_ID)));
+
+    expect(lines).toEqual([
+      expect.stringContaining('GET /cb: passed on: method is GET, not POST'),
+      expect.stringContaining('POST /cb #1: rejected with 403'),
+      expect.stringContaining('POST /cb #2: authentication is off'),
+      expect.stringMatching(/POST \/cb #2: handled recall in group \S+ \(1 messages\)/),
+    ]);
+  });
+
+  it('names the Express request by its full path, never its query', async () => {
+    const app = await startApp({ onRecall: () => {} });
+    try {
+      expect((await deliver(app.url, createRecallEvent())).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/POST \/callback #1: /);
+    expect(lines.join('\n')).not.toContain(String(DEMO_SDK_APP_ID));
+  });
+
+  it('logs a skipped duplicate as a duplicate, not also as handled', async () => {
+    const onRecall = jest.fn();
+    const handler = createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall, dedupe: { store: memoryStore() } });
+    const body = JSON.stringify(createRecallEvent({ GroupId: 'dup-group' }));
+    await handler(post(createCallbackQuery(SDK_APP_ID), body));
+    await handler(post(createCallbackQuery(SDK_APP_ID), body));
+
+    expect(onRecall).toHaveBeenCalledTimes(1);
+    expect(lines.filter((line) => line.includes('handled'))).toEqual([
+      expect.stringContaining('POST /cb #1: handled recall in group dup-group'),
+    ]);
+    expect(lines.filter((line) => line.includes('#2:'))).toEqual([
+      expect.stringContaining('duplicate delivery of tencent-chat-recall-webhook:recall:'),
+    ]);
+  });
+
+  it('logs a queued recall as queued, not as handled', async () => {
+    const queue: RecallQueue = { add: async () => ({}) };
+    const handler = createRecallHandler({ sdkAppId: SDK_APP_ID, queue });
+    expect((await handler(post(createCallbackQuery(SDK_APP_ID))))!.status).toBe(200);
+
+    expect(lines.some((line) => line.includes('POST /cb #1: queued Group.CallbackAfterRecallMsg as recall-'))).toBe(
+      true,
+    );
+    expect(lines.some((line) => line.includes('handled'))).toBe(false);
+  });
+
+  it('with respond: immediately, logs the recall as handled once the handler has run', async () => {
+    let finish!: () => void;
+    const running = new Promise<void>((resolve) => (finish = resolve));
+    const handler = createRecallHandler({ sdkAppId: SDK_APP_ID, respond: 'immediately', onRecall: () => running });
+    expect((await handler(post(createCallbackQuery(SDK_APP_ID))))!.status).toBe(200);
+    expect(lines.some((line) => line.includes('handled'))).toBe(false);
+
+    finish();
+    await waitFor(() => lines.some((line) => line.includes('POST /cb #1: handled recall in group')));
   });
 });

@@ -116,7 +116,13 @@ describe.each(MAJORS)('%s', (_major, express) => {
             await checkAnswer(
               testCase,
               rec,
-              { status: res.status, contentType: res.headers['content-type'] ?? null, text: res.text, elapsedMs },
+              {
+                status: res.status,
+                contentType: res.headers['content-type'] ?? null,
+                wwwAuthenticate: res.headers['www-authenticate'] ?? null,
+                text: res.text,
+                elapsedMs,
+              },
               errorInfo ?? testCase.expected.errorInfo,
             );
             if (testCase.expected.called) expect(rec.requests[0]).toHaveProperty('method', 'POST');

@@ -44,6 +44,7 @@ describe.each(CONTENT_TYPES.map((ct) => [ct ?? 'no Content-Type', ct] as const))
       await checkAnswer(testCase, rec, {
         status: response!.status,
         contentType: response!.headers.get('content-type'),
+        wwwAuthenticate: response!.headers.get('www-authenticate'),
         text,
         elapsedMs,
       });
@@ -55,14 +56,6 @@ describe.each(CONTENT_TYPES.map((ct) => [ct ?? 'no Content-Type', ct] as const))
 describe('Fetch handler: reading the body', () => {
   const options = (extra: object = {}) => ({ sdkAppId: SDK_APP_ID, onRecall: jest.fn(), ...extra });
   const url = `${URL_BASE}?${queryString(query())}`;
-
-  it('413 from a declared Content-Length over the limit, without reading the body', async () => {
-    const handler = createRecallHandler(options({ limit: 10 }));
-    const request = new Request(url, { method: 'POST', body: body(), headers: { 'Content-Length': '5000' } });
-    const response = await handler(request);
-    expect(response!.status).toBe(413);
-    expect(request.bodyUsed).toBe(false);
-  });
 
   it('reads a body that arrives in several chunks', async () => {
     const onRecall = jest.fn();

@@ -1,5 +1,6 @@
 /** Runs a behaviour-table case's onRecall and checks the answer the same way for every adapter. */
 import type { ErrorContext, GroupRecallEvent, RecallWebhookOptions } from '../lib';
+import { SIGN_CHALLENGE } from '../lib/answers';
 import { signRequestTime } from '../lib/testing';
 import { OK_BODY, SDK_APP_ID, SECRET, type Behaviour, type Case } from './cases';
 
@@ -99,6 +100,7 @@ function withTimeout(promise: Promise<void>, ms: number, what: string): Promise<
 export interface Answered {
   status: number;
   contentType: string | null;
+  wwwAuthenticate: string | null;
   text: string;
   elapsedMs: number;
 }
@@ -114,6 +116,8 @@ export async function checkAnswer<Req>(
   expect(answer.status).toBe(expected.status);
   // Rule 7: exact content type and exactly the three fields.
   expect(answer.contentType).toBe('application/json; charset=utf-8');
+  // RFC 9110: a 401 carries a challenge; no other answer does.
+  expect(answer.wwwAuthenticate).toBe(expected.status === 401 ? SIGN_CHALLENGE : null);
   const parsed = JSON.parse(answer.text) as Record<string, unknown>;
   expect(Object.keys(parsed).sort()).toEqual(['ActionStatus', 'ErrorCode', 'ErrorInfo']);
   if (expected.actionStatus === 'OK') {
@@ -154,7 +158,10 @@ export async function checkAnswer<Req>(
 }
 
 function assertNoSecrets(testCase: Case, text: string): void {
-  const tokens = ([] as string[]).concat(testCase.options?.token ?? []);
+  const token = testCase.options?.token ?? [];
+  const tokens = ([] as string[]).concat(
+    ...(typeof token === 'object' && !Array.isArray(token) ? Object.values(token) : [token]),
+  );
   const requestTime = testCase.query.find(([k]) => k === 'RequestTime')?.[1] ?? '0';
   for (const token of tokens) {
     expect(text).not.toContain(token);

@@ -88,6 +88,7 @@ describe.each(CONTENT_TYPES.map((ct) => [ct ?? 'no Content-Type', ct] as const))
         await checkAnswer(testCase, rec, {
           status: reply.status,
           contentType: reply.headers['content-type'] ?? null,
+          wwwAuthenticate: reply.headers['www-authenticate'] ?? null,
           text: reply.text,
           elapsedMs,
         });

@@ -120,7 +120,7 @@ describe('normalizeOptions', () => {
       respond: 'after-callback',
       onError: undefined,
       dedupe: undefined,
-      tokens: [],
+      tokensByApp: new Map(),
       toleranceSeconds: 60,
       now: Date.now,
     });
@@ -153,7 +153,13 @@ describe('normalizeOptions', () => {
     );
     expect([...normalized.sdkAppIds]).toEqual(['1400000001', '1400000002']);
     expect(normalized.limit).toBe(2048);
-    expect(normalized.tokens).toEqual(['only']);
+    // A shared token stands for every app.
+    expect(normalized.tokensByApp).toEqual(
+      new Map([
+        ['1400000001', ['only']],
+        ['1400000002', ['only']],
+      ]),
+    );
     expect(normalizeOptions({ ...valid, limit: 5000 }, 'f').limit).toBe(5000);
   });
 

@@ -33,6 +33,7 @@ async function measure(
     command,
     params: new URLSearchParams(query),
     request: null,
+    label: 'POST /bench',
     readBody: () => Promise.resolve({ kind: 'bytes', bytes }),
   });
   const status = (await core.handle(incoming())).status;

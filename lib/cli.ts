@@ -23,6 +23,8 @@ export const EXIT_USAGE = 2;
 
 const PROGRAM = 'tencent-chat-recall-webhook';
 const TENCENT_DEADLINE_MS = 2000;
+/** The longest a Node timer waits; longer delays fire at once (or throw, past 2^32 - 1). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -71,7 +73,15 @@ const sendSchema = Joi.object({
   operator: Joi.string().allow('').label('--operator'),
   platform: Joi.string().label('--platform'),
   body: Joi.string().label('--body'),
-  timeout: Joi.number().integer().min(1).default(TENCENT_DEADLINE_MS).label('--timeout'),
+  timeout: Joi.number()
+    .integer()
+    .min(1)
+    .max(MAX_TIMER_MS)
+    .default(TENCENT_DEADLINE_MS)
+    .label('--timeout')
+    .messages({
+      'number.max': `{{#label}} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a timer can wait)`,
+    }),
   'dry-run': Joi.boolean().default(false),
   help: Joi.any().strip(),
 }).prefs({ abortEarly: true, errors: { wrap: { label: false } } });
@@ -272,7 +282,7 @@ Options:
   --operator A     Operator_Account, the UserID who recalled (default ${sample.Operator_Account})
   --platform P     OptPlatform: RESTAPI, Web, Android, iOS, Windows, Mac, iPad... (default ${sampleQuery.OptPlatform})
   --body FILE      send the bytes of FILE as the body (not with --type, --group-id, --topic-id, --seq, --operator)
-  --timeout MS     give up without an answer after MS milliseconds (default ${TENCENT_DEADLINE_MS}, Tencent's deadline)
+  --timeout MS     give up without an answer after MS milliseconds, at most ${MAX_TIMER_MS} (default ${TENCENT_DEADLINE_MS}, Tencent's deadline)
   --dry-run        print the equivalent curl command instead of sending
   -h, --help       show this help
 

@@ -6,7 +6,7 @@ import { claimDelivery, UNGUARDED, type Claim } from './dedupe';
 import { CallbackFailedError, EnqueueFailedError, RecallWebhookError, SdkAppIdMismatchError } from './errors';
 import { normalizeOptions, type NormalizedOptions } from './options';
 import { enqueue } from './queue';
-import { verifySignature } from './signature';
+import { verifySignature, type SignatureCheck } from './signature';
 import type { ErrorStage, RecallEvent, RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:core');
@@ -17,6 +17,11 @@ export interface IncomingCallback<Req> {
   command: CommandSpec;
   params: URLSearchParams;
   request: Req;
+  /**
+   * The request's method and path, to say in debug lines which request they are about (never the
+   * query: it holds Sign). The core adds the request's number.
+   */
+  label: string;
   /**
    * Reads the body, rejecting with a `RecallWebhookError` when it is over `limit` bytes or has not
    * fully arrived within `timeoutMs`.
@@ -46,6 +51,7 @@ const TIMED_OUT = Symbol('timed out');
 export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, factory: string): RecallCore<Req> {
   const options = normalizeOptions(userOptions, factory);
   let authenticationOffLogged = false;
+  let received = 0;
 
   function claims(method: string | undefined, params: URLSearchParams): CommandSpec | undefined {
     if (method !== 'POST') return undefined;
@@ -64,33 +70,43 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     return ids[0];
   }
 
-  function authenticate(params: URLSearchParams): void {
-    if (options.tokens.length === 0) {
+  // Built once: each app's Sign is checked against that app's tokens only.
+  const signatureChecks = new Map<string, SignatureCheck>(
+    [...options.tokensByApp].map(([id, tokens]) => [
+      id,
+      { tokens, toleranceSeconds: options.toleranceSeconds, now: options.now },
+    ]),
+  );
+
+  function authenticate(sdkAppId: string, params: URLSearchParams, label: string): void {
+    const check = signatureChecks.get(sdkAppId);
+    if (check === undefined) {
       if (!authenticationOffLogged) {
         authenticationOffLogged = true;
-        debug('authentication is off: no token configured, Sign and RequestTime are not checked');
+        debug('%s: authentication is off: no token configured, Sign and RequestTime are not checked', label);
       }
       return;
     }
-    verifySignature(single(params, 'Sign'), single(params, 'RequestTime'), options);
+    verifySignature(single(params, 'Sign'), single(params, 'RequestTime'), check);
   }
 
-  function report(error: unknown, stage: ErrorStage, event: RecallEvent, request: Req): void {
+  function report(error: unknown, stage: ErrorStage, event: RecallEvent, incoming: IncomingCallback<Req>): void {
     const spec = specOf(event);
     const failed = stage === 'dedupe' ? 'dedupe store' : stage === 'enqueue' ? 'queue' : spec.handlerOption;
-    debug('%s failed (%s) for %s', failed, stage, spec.describe(event));
+    debug('%s: %s failed (%s) for %s', incoming.label, failed, stage, spec.describe(event));
     if (!options.onError) return;
     try {
-      options.onError(error, { stage, event, request });
+      options.onError(error, { stage, event, request: incoming.request });
     } catch (onErrorFailure) {
-      debug('onError threw: %O', onErrorFailure);
+      debug('%s: onError threw: %O', incoming.label, onErrorFailure);
     }
   }
 
   // Without dedupe there is nothing to wait for: no promise on the per-request path.
-  function claim(event: RecallEvent, request: Req, waitMs: number): Claim | Promise<Claim> {
+  function claim(event: RecallEvent, incoming: IncomingCallback<Req>, waitMs: number): Claim | Promise<Claim> {
     if (!options.dedupe) return UNGUARDED;
-    return claimDelivery(options.dedupe, event, waitMs, (error) => report(error, 'dedupe', event, request));
+    const onStoreFailure = (error: unknown) => report(error, 'dedupe', event, incoming);
+    return claimDelivery(options.dedupe, event, waitMs, onStoreFailure, incoming.label);
   }
 
   function invoke(handler: InlineHandler<Req>, event: RecallEvent, request: Req): Outcome | Promise<Outcome> {
@@ -109,7 +125,6 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   // Whenever the handler fails, the key is released so that a later copy is processed: before the
   // answer when the failure comes first, after it otherwise.
   async function dispatch(event: RecallEvent, incoming: IncomingCallback<Req>, answerBy: number): Promise<Answer> {
-    const { request } = incoming;
     const handler = inlineHandler(incoming.command, options);
     if (options.respond === 'immediately') {
       // Without a queue, claims() took the request only because this handler exists.
@@ -117,38 +132,37 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       return OK_ANSWER;
     }
     // The claim waits no longer than the answer may: what is left of timeoutMs.
-    const claiming = claim(event, request, answerBy - performance.now());
+    const claiming = claim(event, incoming, answerBy - performance.now());
     const held = claiming instanceof Promise ? await claiming : claiming;
     if (held.duplicate) return OK_ANSWER;
     if (options.queue) {
       try {
-        await enqueue(options.queue, event, answerBy - performance.now());
+        await enqueue(options.queue, event, answerBy - performance.now(), incoming.label);
         return OK_ANSWER;
       } catch (error) {
         if (!handler) {
-          report(error, 'enqueue', event, request);
+          report(error, 'enqueue', event, incoming);
           await held.release();
           throw new EnqueueFailedError(error);
         }
-        debug('the queue did not take the recall (%O): processing it inline', error);
+        debug('%s: the queue did not take the recall (%O): processing it inline', incoming.label, error);
       }
     }
     return runInline(handler as InlineHandler<Req>, event, incoming, held, answerBy);
   }
 
   function respondImmediately(handler: InlineHandler<Req>, event: RecallEvent, incoming: IncomingCallback<Req>): void {
-    const { request } = incoming;
     const work = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => claim(event, request, Infinity))
+      .then(() => claim(event, incoming, Infinity))
       .then(async (held) => {
         if (held.duplicate) return;
-        const outcome = await invoke(handler, event, request);
-        if (outcome.ok) return;
-        report(outcome.error, 'after-answer', event, request);
+        const outcome = await invoke(handler, event, incoming.request);
+        if (outcome.ok) return handled(event, incoming);
+        report(outcome.error, 'after-answer', event, incoming);
         await held.release();
       });
     incoming.waitUntil?.(work);
-    debug('answered OK before running the handler (respond: immediately)');
+    debug('%s: answered OK before running the handler (respond: immediately)', incoming.label);
   }
 
   async function runInline(
@@ -158,23 +172,34 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     held: Claim & { duplicate: false },
     answerBy: number,
   ): Promise<Answer> {
-    const { request } = incoming;
-    const running = invoke(handler, event, request);
+    const running = invoke(handler, event, incoming.request);
     const outcome = running instanceof Promise ? await settleOrTimeOut(running, answerBy) : running;
     if (outcome === TIMED_OUT) {
-      debug('handler still running %d ms after the request came in: acknowledged with OK', options.timeoutMs);
+      debug(
+        '%s: handler still running %d ms after the request came in: acknowledged with OK',
+        incoming.label,
+        options.timeoutMs,
+      );
       const late = (running as Promise<Outcome>).then(async (settled) => {
-        if (settled.ok) return;
-        report(settled.error, 'after-answer', event, request);
+        if (settled.ok) return handled(event, incoming);
+        report(settled.error, 'after-answer', event, incoming);
         await held.release();
       });
       incoming.waitUntil?.(late);
       return OK_ANSWER;
     }
-    if (outcome.ok) return OK_ANSWER;
-    report(outcome.error, 'callback', event, request);
+    if (outcome.ok) {
+      handled(event, incoming);
+      return OK_ANSWER;
+    }
+    report(outcome.error, 'callback', event, incoming);
     await held.release();
     throw new CallbackFailedError(outcome.error);
+  }
+
+  // Only for a recall the handler ran to success: a skipped duplicate or a queued recall is not "handled" here.
+  function handled(event: RecallEvent, incoming: IncomingCallback<Req>): void {
+    debug('%s: handled %s', incoming.label, incoming.command.describe(event));
   }
 
   function settleOrTimeOut(running: Promise<Outcome>, answerBy: number): Promise<Outcome | typeof TIMED_OUT> {
@@ -192,25 +217,25 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     // out before Tencent's deadline.
     const answerBy = performance.now() + options.timeoutMs;
     const sdkAppId = checkSdkAppId(incoming.params);
-    authenticate(incoming.params);
+    authenticate(sdkAppId, incoming.params, incoming.label);
     const body = parseBody(await incoming.readBody(options.limit, options.bodyTimeoutMs), options.limit);
     const event = incoming.command.toEvent(body, {
       sdkAppId,
       clientIp: incoming.params.get('ClientIP') ?? undefined,
       optPlatform: incoming.params.get('OptPlatform') ?? undefined,
     });
-    const answer = await dispatch(event, incoming, answerBy);
-    debug('handled %s', incoming.command.describe(event));
-    return answer;
+    return dispatch(event, incoming, answerBy);
   }
 
   function handle(incoming: IncomingCallback<Req>): Promise<Answer> {
-    return process(incoming).catch((error: unknown) => {
+    // Numbered, so the lines of requests that overlap on one path can be told apart.
+    const numbered = { ...incoming, label: `${incoming.label} #${++received}` };
+    return process(numbered).catch((error: unknown) => {
       if (error instanceof RecallWebhookError) {
-        debug('rejected with %d: %s', error.status, error.message);
+        debug('%s: rejected with %d: %s', numbered.label, error.status, error.message);
         return failAnswer(error.status, error.message);
       }
-      debug('internal error: %O', error);
+      debug('%s: internal error: %O', numbered.label, error);
       return failAnswer(500, 'internal error');
     });
   }

@@ -57,13 +57,14 @@ const DUPLICATE: Claim = Object.freeze({ duplicate: true });
  * Claims the event's key in the store, waiting at most `timeoutMs` or `waitMs`, whichever is
  * shorter. When the store fails or is too
  * slow, the delivery goes ahead unguarded (a possible duplicate beats a lost recall) and
- * `onStoreFailure` is told. Never rejects.
+ * `onStoreFailure` is told. `label` names the request in debug lines. Never rejects.
  */
 export async function claimDelivery(
   settings: NormalizedDedupe,
   event: RecallEvent,
   waitMs: number,
   onStoreFailure: (error: unknown) => void,
+  label: string,
 ): Promise<Claim> {
   const { store, ttlMs, timeoutMs } = settings;
   const key = dedupeKey(event);
@@ -76,9 +77,9 @@ export async function claimDelivery(
         timeoutMs,
         'release',
       ).then(
-        () => debug('released %s', key),
+        () => debug('%s: released %s', label, key),
         (error: unknown) => {
-          debug('release of %s failed: %O', key, error);
+          debug('%s: release of %s failed: %O', label, key, error);
           onStoreFailure(error);
         },
       );
@@ -86,12 +87,12 @@ export async function claimDelivery(
 
   try {
     if (!(await within(claiming, Math.max(0, Math.min(timeoutMs, waitMs)), 'claim'))) {
-      debug('duplicate delivery of %s: answered OK without calling the handler', key);
+      debug('%s: duplicate delivery of %s: answered OK without calling the handler', label, key);
       return DUPLICATE;
     }
     return { duplicate: false, release: releaseAfter(claiming) };
   } catch (error) {
-    debug('claim of %s failed, processing anyway: %O', key, error);
+    debug('%s: claim of %s failed, processing anyway: %O', label, key, error);
     onStoreFailure(error);
     // A claim that timed out may still land later; the key is released only if it did.
     const heldLater = claiming.catch(() => false);

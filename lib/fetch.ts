@@ -15,7 +15,7 @@ const debug = createDebug('tencent-chat-recall-webhook:fetch');
 
 /** What a serverless runtime offers to keep it alive after the answer (Cloudflare's `ctx`, Vercel's `waitUntil`, Next.js's `after`). */
 export interface RecallHandlerContext {
-  waitUntil?(work: Promise<unknown>): void;
+  waitUntil?: ((work: Promise<unknown>) => void) | undefined;
 }
 
 /**
@@ -31,24 +31,28 @@ export function createRecallHandler(
   const core = createRecallCore(options, 'createRecallHandler');
 
   return async function recallHandler(request: Request, context?: RecallHandlerContext): Promise<Response | null> {
+    const url = new URL(request.url);
+    const label = `${request.method} ${url.pathname}`;
     if (request.method !== 'POST') {
-      debug('passed on: method is %s, not POST', request.method);
+      debug('%s: passed on: method is %s, not POST', label, request.method);
       return null;
     }
-    const params = new URL(request.url).searchParams;
+    const params = url.searchParams;
     const command = core.claims(request.method, params);
     if (!command) {
-      debug('passed on: CallbackCommand is not a recall this middleware has a handler or queue for');
+      debug('%s: passed on: CallbackCommand is not a recall this middleware has a handler or queue for', label);
       return null;
     }
     const answer = await core.handle({
       command,
       params,
       request,
+      label,
       readBody: (limit, timeoutMs) => readBody(request, limit, timeoutMs),
       // Called as a method: some runtimes' waitUntil needs its context as `this`.
       waitUntil: context?.waitUntil && ((work) => context.waitUntil?.(work)),
     });
+    cancelUnreadBody(request);
     return toResponse(answer);
   };
 }
@@ -96,6 +100,15 @@ async function readChunks(
   return { kind: 'bytes', bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) };
 }
 
+/** An answer given before the body was read (401, 403, 413, 415) tells the runtime to stop receiving it. */
+function cancelUnreadBody(request: Request): void {
+  if (request.body === null || request.bodyUsed || request.body.locked) return;
+  request.body.cancel().catch(() => debug('cancelling the unread body failed'));
+}
+
 function toResponse(answer: Answer): Response {
-  return new Response(answer.body, { status: answer.status, headers: { 'Content-Type': JSON_CONTENT_TYPE } });
+  return new Response(answer.body, {
+    status: answer.status,
+    headers: { ...answer.headers, 'Content-Type': JSON_CONTENT_TYPE },
+  });
 }

@@ -3,7 +3,7 @@ import type { DedupeStore } from './types';
 
 export interface MemoryStoreOptions {
   /** Most keys kept; beyond it the oldest is forgotten. Default 10000. */
-  max?: number;
+  max?: number | undefined;
 }
 
 const optionsSchema = Joi.object({

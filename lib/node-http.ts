@@ -48,28 +48,36 @@ export function createNodeListener<Req extends IncomingMessage>(
 ): RecallListener<Req> {
   const core = createRecallCore(options, factory);
 
-  function passOn(res: ServerResponse, next: NextHandler | undefined): void {
+  function passOn(req: Req, res: ServerResponse, next: NextHandler | undefined): void {
     if (next) next();
-    else writeAnswer(res, NOT_CLAIMED);
+    else writeAnswer(req, res, NOT_CLAIMED);
   }
 
   return function recallListener(req: Req, res: ServerResponse, next?: NextHandler): void {
+    // originalUrl keeps an Express mount path; a bare node:http or connect-style caller has only url.
+    const url = req.url ?? '';
+    const label = `${req.method} ${pathOf((req as { originalUrl?: string }).originalUrl ?? url)}`;
     if (req.method !== 'POST') {
-      debug('passed on: method is %s, not POST', req.method);
-      passOn(res, next);
+      debug('%s: passed on: method is %s, not POST', label, req.method);
+      passOn(req, res, next);
       return;
     }
-    const params = queryParams(req.url ?? '');
+    const params = queryParams(url);
     const command = core.claims(req.method, params);
     if (!command) {
-      debug('passed on: CallbackCommand is not a recall this middleware has a handler or queue for');
-      passOn(res, next);
+      debug('%s: passed on: CallbackCommand is not a recall this middleware has a handler or queue for', label);
+      passOn(req, res, next);
       return;
     }
     void core
-      .handle({ command, params, request: req, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
-      .then((answer) => writeAnswer(res, answer));
+      .handle({ command, params, request: req, label, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
+      .then((answer) => writeAnswer(req, res, answer));
   };
+}
+
+function pathOf(url: string): string {
+  const start = url.indexOf('?');
+  return start === -1 ? url : url.slice(0, start);
 }
 
 function queryParams(url: string): URLSearchParams {
@@ -116,7 +124,7 @@ function sourceOf(body: unknown): BodySource {
   return { kind: 'parsed', value: body };
 }
 
-function writeAnswer(res: ServerResponse, answer: Answer): void {
+function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
   if (res.headersSent) {
     debug('answer %d not written: the response had already started', answer.status);
     return;
@@ -124,7 +132,10 @@ function writeAnswer(res: ServerResponse, answer: Answer): void {
   res.statusCode = answer.status;
   res.setHeader('Content-Type', JSON_CONTENT_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(answer.body));
-  // The rest of an oversized, stalled or unclaimed body is never read: closing frees the socket and the client's upload.
-  if (answer.status === 413 || answer.status === 408 || answer === NOT_CLAIMED) res.setHeader('Connection', 'close');
+  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+  // Node would read and discard the rest of an unread body however slow or large it is; closing
+  // instead keeps a refused sender (401, 403, 413, 415, 408) from holding the socket or pushing
+  // past the limit. A body read to its end leaves nothing behind, so keep-alive stays.
+  if (!req.readableEnded) res.setHeader('Connection', 'close');
   res.end(answer.body);
 }

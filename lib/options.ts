@@ -3,6 +3,7 @@ import Joi from 'joi';
 import { normalizeQueue, type NormalizedQueue } from './queue';
 import type {
   C2CRecallHandler,
+  CallbackToken,
   DedupeStore,
   ErrorContext,
   RecallHandler,
@@ -21,7 +22,8 @@ export interface NormalizedOptions<Req> {
   timeoutMs: number;
   respond: 'after-callback' | 'immediately';
   onError: ((error: unknown, context: ErrorContext<Req>) => void) | undefined;
-  tokens: readonly string[];
+  /** Each app's accepted tokens; empty when no token is configured (authentication off). */
+  tokensByApp: ReadonlyMap<string, readonly string[]>;
   toleranceSeconds: number;
   now: () => number;
   dedupe: NormalizedDedupe | undefined;
@@ -51,6 +53,16 @@ const byteSize = Joi.alternatives(
 ).messages({ 'alternatives.match': '{{#label}} must be a positive number of bytes or a size such as "100kb"' });
 
 const token = Joi.string().min(1);
+const tokenList = Joi.alternatives(token, Joi.array().items(token).min(1));
+// An object gives each app its own tokens; which keys it must have is checked against sdkAppId after.
+const tokenOption = Joi.alternatives().conditional(Joi.object(), {
+  then: Joi.object()
+    .pattern(/^[1-9]\d*$/, tokenList)
+    .min(1),
+  otherwise: tokenList.messages({
+    'alternatives.types': '{{#label}} must be a token, an array of tokens, or tokens keyed by SdkAppid',
+  }),
+});
 
 // Joi.any() hands the store through untouched: a copy of a Redis client would not work.
 const dedupeStore = Joi.any()
@@ -91,7 +103,7 @@ const optionsSchema = Joi.object({
   timeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1500),
   respond: Joi.string().valid('after-callback', 'immediately').default('after-callback'),
   onError: Joi.function(),
-  token: Joi.alternatives(token, Joi.array().items(token).min(1)),
+  token: tokenOption,
   toleranceSeconds: Joi.number().integer().min(1).default(60),
   now: Joi.function(),
   dedupe,
@@ -119,7 +131,7 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
   if (value.queue && value.respond === 'immediately') {
     throw new TypeError(`${factory}: invalid options: "respond: 'immediately'" cannot be combined with "queue"`);
   }
-  const sdkAppIds = ([] as Array<number | string>).concat(value.sdkAppId).map(String);
+  const sdkAppIds: string[] = ([] as Array<number | string>).concat(value.sdkAppId).map(String);
   return {
     sdkAppIds: new Set(sdkAppIds),
     onRecall: value.onRecall,
@@ -130,7 +142,7 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
     timeoutMs: value.timeoutMs,
     respond: value.respond,
     onError: value.onError,
-    tokens: value.token === undefined ? [] : ([] as string[]).concat(value.token),
+    tokensByApp: tokensByApp(value.token, sdkAppIds, factory),
     toleranceSeconds: value.toleranceSeconds,
     now: value.now ?? Date.now,
     dedupe: value.dedupe && {
@@ -139,4 +151,34 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
       timeoutMs: value.dedupe.timeoutMs,
     },
   };
+}
+
+/**
+ * A shared token (string or array) stands for every app. Tokens keyed by SdkAppid must name
+ * exactly the configured apps: an app left out would otherwise accept unsigned callbacks.
+ */
+function tokensByApp(
+  token: CallbackToken | Record<string, CallbackToken> | undefined,
+  sdkAppIds: readonly string[],
+  factory: string,
+): Map<string, readonly string[]> {
+  if (token === undefined) return new Map();
+  if (typeof token === 'string' || Array.isArray(token)) {
+    const shared = ([] as string[]).concat(token);
+    return new Map(sdkAppIds.map((id) => [id, shared]));
+  }
+  const perApp = token as Record<string, CallbackToken>;
+  const stranger = Object.keys(perApp).find((id) => !sdkAppIds.includes(id));
+  if (stranger !== undefined) {
+    throw new TypeError(
+      `${factory}: invalid options: "token" has an entry for SdkAppid ${stranger}, which is not in "sdkAppId"`,
+    );
+  }
+  const missing = sdkAppIds.find((id) => !Object.hasOwn(perApp, id));
+  if (missing !== undefined) {
+    throw new TypeError(
+      `${factory}: invalid options: "token" has no entry for SdkAppid ${missing}: every configured app needs its token (or use one token shared by all)`,
+    );
+  }
+  return new Map(sdkAppIds.map((id) => [id, ([] as string[]).concat(perApp[id])]));
 }

@@ -22,6 +22,7 @@ export type {
   C2CRecallEvent,
   C2CRecallHandler,
   CallbackAnswer,
+  CallbackToken,
   DedupeOptions,
   DedupeStore,
   ErrorContext,

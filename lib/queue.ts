@@ -47,7 +47,7 @@ export class EnqueueTimeoutError extends Error {
  * acknowledged it; rejects when the add fails or takes longer than `waitMs`. Copies of one recall
  * share a deduplication id, so they become one job.
  */
-export function enqueue(settings: NormalizedQueue, event: RecallEvent, waitMs: number): Promise<void> {
+export function enqueue(settings: NormalizedQueue, event: RecallEvent, waitMs: number, label: string): Promise<void> {
   const id = jobDeduplicationId(event);
   const options: RecallJobOptions = {
     ...settings.jobOptions,
@@ -58,7 +58,7 @@ export function enqueue(settings: NormalizedQueue, event: RecallEvent, waitMs: n
     new Promise((added) => added(settings.queue.add(event.callbackCommand, event, options))).then(
       () => {
         clearTimeout(timer);
-        debug('queued %s as %s', event.callbackCommand, id);
+        debug('%s: queued %s as %s', label, event.callbackCommand, id);
         resolve();
       },
       (error: unknown) => {

@@ -21,7 +21,9 @@ let nextMsgSeq = 100;
  * Fields to put over `createRecallEvent`'s defaults. A field set to `undefined` is left out of
  * the body, so `{ TopicId: undefined }` makes a community recall outside any topic.
  */
-export type RecallEventOverrides = Partial<GroupRecallCallbackBody>;
+export type RecallEventOverrides = {
+  [Field in keyof GroupRecallCallbackBody]?: GroupRecallCallbackBody[Field] | undefined;
+};
 
 /**
  * A valid `Group.CallbackAfterRecallMsg` wire body with realistic defaults: a Community group
@@ -64,15 +66,15 @@ export function createMsgSeqList(msgSeqs: readonly number[], sentAt: number = Da
 
 export interface CallbackQueryOptions {
   /** Signs the query with this token (adds `Sign` and `RequestTime`). */
-  token?: string;
+  token?: string | undefined;
   /** Signing time in ms since the epoch; default now. */
-  timestamp?: number;
+  timestamp?: number | undefined;
   /** Default `127.0.0.1`. */
-  clientIp?: string;
+  clientIp?: string | undefined;
   /** Default `Android`. */
-  optPlatform?: OptPlatform;
+  optPlatform?: OptPlatform | undefined;
   /** The command in the query; default `Group.CallbackAfterRecallMsg`. */
-  callbackCommand?: string;
+  callbackCommand?: string | undefined;
 }
 
 /**

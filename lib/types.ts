@@ -160,12 +160,15 @@ export interface RecallQueue {
 
 /** The job options the receiver passes to `queue.add` (a subset of BullMQ's `JobsOptions`). */
 export interface RecallJobOptions {
-  attempts?: number;
-  backoff?: { type: 'exponential' | 'fixed'; delay: number };
-  removeOnComplete?: boolean | number | { age?: number; count?: number };
-  removeOnFail?: boolean | number | { age?: number; count?: number };
-  deduplication?: { id: string; ttl?: number };
+  attempts?: number | undefined;
+  backoff?: { type: 'exponential' | 'fixed'; delay: number } | undefined;
+  removeOnComplete?: boolean | number | { age?: number | undefined; count?: number | undefined } | undefined;
+  removeOnFail?: boolean | number | { age?: number | undefined; count?: number | undefined } | undefined;
+  deduplication?: { id: string; ttl?: number | undefined } | undefined;
 }
+
+/** One callback token, or several accepted side by side while rotating. */
+export type CallbackToken = string | ReadonlyArray<string>;
 
 export interface RecallWebhookOptions<Req> {
   /** The app's SDKAppID (number or numeric string); an array accepts several apps. */
@@ -188,8 +191,12 @@ export interface RecallWebhookOptions<Req> {
   respond?: 'after-callback' | 'immediately' | undefined;
   /** Hears of every failure of a handler, whether or not it was answered with FAIL, of every dedupe store failure, and of every recall the queue did not take. */
   onError?: ((error: unknown, context: ErrorContext<Req>) => void) | undefined;
-  /** Tencent's callback token; an array accepts any of several (for rotation). Off when absent. */
-  token?: string | ReadonlyArray<string> | undefined;
+  /**
+   * Tencent's callback token; an array accepts any of several (for rotation). A string or an
+   * array is shared by every app in `sdkAppId`; an object keyed by SdkAppid gives each app its own
+   * (a string or a rotation array), checked against that app's callbacks only. Off when absent.
+   */
+  token?: CallbackToken | Readonly<Record<string, CallbackToken>> | undefined;
   /** How far `RequestTime` may be from now, in seconds. Default 60. */
   toleranceSeconds?: number | undefined;
   /** The clock, in ms since the epoch. Default `Date.now`. */

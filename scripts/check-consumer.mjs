@@ -2,14 +2,21 @@
 // tarball with publint and @arethetypeswrong/cli, installs it into a temporary folder outside the
 // project, then there require()s and imports both subpaths, runs Express apps and the Fetch
 // handler through real requests on 127.0.0.1, and type-checks a TypeScript consumer under
-// moduleResolution node16 (as CommonJS and as an ES module) and bundler. A second consumer, with no
-// Express installed, type-checks and runs the node:http listener and the Fetch handler.
+// moduleResolution node16 (as CommonJS and as an ES module) and bundler. Then, in a fresh ES module
+// project with TypeScript 7's `tsc --init` defaults and skipLibCheck off, it compiles every
+// TypeScript snippet of the README and docs/*.md with TypeScript 7 and with the project's own tsc,
+// and runs the ones marked `run` with node --test.
+// A second consumer, with no Express installed, type-checks and runs the node:http listener and the
+// Fetch handler.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { extractSnippets } from './doc-snippets.mjs';
+
+const TYPESCRIPT_7 = 'typescript@7';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'scripts', 'consumer');
@@ -65,6 +72,13 @@ try {
     `express4@npm:express@${installedVersion('express4')}`,
     `@types/express@${installedVersion('@types/express')}`,
     `@types/node@${installedVersion('@types/node')}`,
+    // For the snippets: the recipe's test libraries, the Redis example's client, and TypeScript 7,
+    // which the project itself cannot use (ts-jest needs TypeScript below 7).
+    `supertest@${installedVersion('supertest')}`,
+    `@types/supertest@${installedVersion('@types/supertest')}`,
+    `@types/jest@${installedVersion('@types/jest')}`,
+    `redis@${installedVersion('redis')}`,
+    TYPESCRIPT_7,
   ];
   run(
     'npm install <tarball> in a fresh folder',
@@ -85,6 +99,7 @@ try {
   );
   run('tsc, moduleResolution bundler', bin('tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
 
+  checkSnippets(consumer);
   checkWithoutExpress(work, tarball);
 
   const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', packed.name, 'package.json'), 'utf8'));
@@ -98,6 +113,63 @@ try {
 } finally {
   if (process.env.KEEP_CONSUMER_DIR) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * A fresh ES module project inside the consumer folder (so it resolves the installed tarball): its
+ * tsconfig extends what TypeScript 7's `tsc --init` writes, adding only what a Node.js project that
+ * type-checks its dependencies sets (types node and jest, skipLibCheck off, an output folder).
+ */
+function checkSnippets(consumer) {
+  const project = join(consumer, 'esm');
+  mkdirSync(project);
+  const tsc7 = join(consumer, 'node_modules', '.bin', 'tsc');
+  const version = run('TypeScript 7 tsc --version', tsc7, ['--version'], project).trim();
+  if (!/^Version 7\./.test(version)) throw new Error(`expected TypeScript 7, found ${version}`);
+  run('TypeScript 7 tsc --init', tsc7, ['--init'], project);
+  renameSync(join(project, 'tsconfig.json'), join(project, 'tsconfig.init.json'));
+  cpSync(join(fixtures, 'esm'), project, { recursive: true });
+  const init = readFileSync(join(project, 'tsconfig.init.json'), 'utf8');
+  for (const option of ['exactOptionalPropertyTypes', 'noUncheckedIndexedAccess', 'verbatimModuleSyntax', 'strict']) {
+    if (!new RegExp(`^\\s*"${option}": true`, 'm').test(init)) {
+      throw new Error(`tsc --init no longer turns on ${option}: review the snippet project`);
+    }
+  }
+
+  const snippets = extractSnippets(root);
+  mkdirSync(join(project, 'snippets'));
+  for (const snippet of snippets) writeFileSync(join(project, 'snippets', snippet.name), snippet.code);
+  console.log(`     ${snippets.length} snippets from ${[...new Set(snippets.map((s) => s.source))].join(', ')}`);
+  checkRecipeCopy(snippets);
+
+  run(`tsc (${version}), tsc --init defaults, ESM, skipLibCheck off`, tsc7, ['-p', 'tsconfig.json'], project);
+  run(
+    `tsc (project's ${installedVersion('typescript')}), the same project`,
+    bin('tsc'),
+    ['-p', 'tsconfig.json', '--noEmit'],
+    project,
+  );
+  for (const snippet of snippets.filter((s) => s.run)) {
+    const compiled = join('out', 'snippets', snippet.name.replace(/\.ts$/, '.js'));
+    run(
+      `node --test ${snippet.name} (${snippet.source}:${snippet.line})`,
+      process.execPath,
+      ['--test', compiled],
+      project,
+    );
+  }
+}
+
+/** The package's own suite runs the README's Jest recipe as __tests__/recipe.test.ts: the two must not drift. */
+function checkRecipeCopy(snippets) {
+  const recipe = snippets.find((snippet) => snippet.name === 'recipe.jest.ts');
+  if (!recipe) throw new Error('the README has no snippet marked recipe.jest.ts');
+  const copy = readFileSync(join(root, '__tests__', 'recipe.test.ts'), 'utf8')
+    .replace(/^(\/\/.*\n)+/, '')
+    .replaceAll("from '../lib/testing'", "from 'tencent-chat-recall-webhook/testing'")
+    .replaceAll("from '../lib'", "from 'tencent-chat-recall-webhook'");
+  if (copy !== recipe.code) throw new Error('__tests__/recipe.test.ts differs from the README recipe');
+  console.log('ok   __tests__/recipe.test.ts is the README recipe');
 }
 
 /** The `/node` and `/fetch` entry points need neither Express nor its types, even with skipLibCheck off. */

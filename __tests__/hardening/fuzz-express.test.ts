@@ -114,6 +114,7 @@ describe('Express middleware over HTTP under generated requests', () => {
           expect(passedOn.has(id)).toBe(false);
           expect(answer.status).toBe(expected.status);
           expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+          expect(answer.headers['www-authenticate'] !== undefined).toBe(answer.status === 401);
           expectWellFormedAnswer(answer.status, answer.text);
           if (expected.event === undefined) {
             expect(calls.has(id)).toBe(false);

@@ -106,6 +106,7 @@ describe('Fetch handler under generated requests', () => {
             const status = immediateFailure ? 200 : expected.status;
             expect(response!.status).toBe(status);
             expect(response!.headers.get('content-type')).toBe('application/json; charset=utf-8');
+            expect(response!.headers.has('www-authenticate')).toBe(status === 401);
             expectWellFormedAnswer(response!.status, await response!.text());
 
             if (expected.event === undefined) {

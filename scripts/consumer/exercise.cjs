@@ -8,8 +8,12 @@ const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
 
 const MAIN_EXPORTS = [
   'BodyTimeoutError',
+  'C2C_RECALL_COMMAND',
   'CallbackFailedError',
+  'DEFAULT_JOB_OPTIONS',
   'DedupeStoreTimeoutError',
+  'EnqueueFailedError',
+  'EnqueueTimeoutError',
   'InvalidBodyError',
   'PayloadTooLargeError',
   'RECALL_COMMAND',
@@ -20,6 +24,7 @@ const MAIN_EXPORTS = [
   'createRecallHandler',
   'createRecallListener',
   'dedupeKey',
+  'jobDeduplicationId',
   'memoryStore',
   'recallWebhook',
   'redisStore',

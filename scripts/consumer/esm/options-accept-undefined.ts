@@ -1,0 +1,38 @@
+// Under exactOptionalPropertyTypes, every optional field of every public options or overrides
+// type must accept `undefined` (as `token: process.env.CALLBACK_TOKEN` passes it). A field that
+// does not is named in the compiler's error: Type '"token"' does not satisfy the constraint 'never'.
+import type { Request as ExpressRequest } from 'express';
+import type {
+  DedupeOptions,
+  MemoryStoreOptions,
+  RecallHandlerContext,
+  RecallJobOptions,
+  RecallQueue,
+  RecallWebhookOptions,
+} from 'tencent-chat-recall-webhook';
+import type { CallbackQueryOptions, RecallEventOverrides } from 'tencent-chat-recall-webhook/testing';
+
+type OptionalFieldsRejectingUndefined<T> = {
+  [Field in keyof T]-?: object extends Pick<T, Field>
+    ? { [Key in Field]: undefined } extends Pick<T, Field>
+      ? never
+      : Field
+    : never;
+}[keyof T];
+
+function expectNone<Fields extends never>(): Fields[] {
+  return [];
+}
+
+expectNone<OptionalFieldsRejectingUndefined<RecallWebhookOptions<ExpressRequest>>>();
+expectNone<OptionalFieldsRejectingUndefined<RecallWebhookOptions<Request>>>();
+expectNone<OptionalFieldsRejectingUndefined<DedupeOptions>>();
+expectNone<OptionalFieldsRejectingUndefined<MemoryStoreOptions>>();
+expectNone<OptionalFieldsRejectingUndefined<RecallHandlerContext>>();
+expectNone<OptionalFieldsRejectingUndefined<CallbackQueryOptions>>();
+expectNone<OptionalFieldsRejectingUndefined<RecallEventOverrides>>();
+expectNone<OptionalFieldsRejectingUndefined<RecallQueue>>();
+expectNone<OptionalFieldsRejectingUndefined<RecallJobOptions>>();
+expectNone<OptionalFieldsRejectingUndefined<Extract<RecallJobOptions['removeOnComplete'], object>>>();
+expectNone<OptionalFieldsRejectingUndefined<Extract<RecallJobOptions['removeOnFail'], object>>>();
+expectNone<OptionalFieldsRejectingUndefined<NonNullable<RecallJobOptions['deduplication']>>>();
