@@ -199,15 +199,23 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
 
   // Only for a recall the handler ran to success: a skipped duplicate or a queued recall is not "handled" here.
   function handled(event: RecallEvent, incoming: IncomingCallback<Req>): void {
-    debug('%s: handled %s', incoming.label, incoming.command.describe(event));
+    // describe() builds a string: only when someone reads it.
+    if (debug.enabled) debug('%s: handled %s', incoming.label, incoming.command.describe(event));
   }
 
   function settleOrTimeOut(running: Promise<Outcome>, answerBy: number): Promise<Outcome | typeof TIMED_OUT> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, answerBy - performance.now()), TIMED_OUT);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
       void running.then((outcome) => {
+        settled = true;
         clearTimeout(timer);
         resolve(outcome);
+      });
+      // A handler that has already finished settles before the immediate runs: only one still
+      // running needs a timer, armed for the same deadline.
+      setImmediate(() => {
+        if (!settled) timer = setTimeout(resolve, Math.max(0, answerBy - performance.now()), TIMED_OUT);
       });
     });
   }
@@ -228,8 +236,9 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   }
 
   function handle(incoming: IncomingCallback<Req>): Promise<Answer> {
-    // Numbered, so the lines of requests that overlap on one path can be told apart.
-    const numbered = { ...incoming, label: `${incoming.label} #${++received}` };
+    // Numbered, so the lines of requests that overlap on one path can be told apart; the copy
+    // and the string only while debug lines are written.
+    const numbered = debug.enabled ? { ...incoming, label: `${incoming.label} #${++received}` } : incoming;
     return process(numbered).catch((error: unknown) => {
       if (error instanceof RecallWebhookError) {
         debug('%s: rejected with %d: %s', numbered.label, error.status, error.message);

@@ -30,6 +30,7 @@ export type RecallListener<Req extends IncomingMessage = IncomingMessage> = (
 ) => void;
 
 const NOT_CLAIMED = failAnswer(404, 'not a recall callback');
+const EMPTY_BODY = Buffer.alloc(0);
 
 /**
  * `createServer(createRecallListener(options))` is a complete receiver; inside another server,
@@ -97,17 +98,42 @@ function readBody(req: IncomingMessage & { body?: unknown }, limit: number, time
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     return Promise.reject(new UnsupportedEncodingError());
   }
-  // raw-body has no timeout: on expiry stop the flow and let the answer's Connection: close free the socket.
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      req.pause();
-      reject(new BodyTimeoutError());
-    }, timeoutMs);
-    getRawBody(req, { limit, length: req.headers['content-length'] }, (error, bytes) => {
-      clearTimeout(timer);
-      if (error) reject(readError(error as { type?: string }));
-      else resolve({ kind: 'bytes', bytes });
+    // The immediate runs once the parser is done with the data that brought the headers (a
+    // tick would run between the headers and the body): a body that came with them is whole in
+    // the request's buffer and is taken from there, with no timer; only one still arriving is
+    // read by raw-body, against the body timer.
+    setImmediate(() => {
+      if (req.destroyed) reject(new InvalidBodyError('could not read the body'));
+      else if (req.complete) takeBuffered(req, limit, resolve, reject);
+      else readArriving(req, limit, timeoutMs, resolve, reject);
     });
+  });
+}
+
+type Resolve = (source: BodySource) => void;
+type Reject = (error: RecallWebhookError) => void;
+
+function takeBuffered(req: IncomingMessage, limit: number, resolve: Resolve, reject: Reject): void {
+  if (req.readableLength > limit) {
+    reject(new PayloadTooLargeError());
+    return;
+  }
+  const bytes = (req.read() as Buffer | null) ?? EMPTY_BODY;
+  // 'end' follows on a later tick; until then the request would look unread.
+  req.once('end', () => resolve({ kind: 'bytes', bytes }));
+}
+
+function readArriving(req: IncomingMessage, limit: number, timeoutMs: number, resolve: Resolve, reject: Reject): void {
+  // raw-body has no timeout: on expiry stop the flow and let the answer's Connection: close free the socket.
+  const timer = setTimeout(() => {
+    req.pause();
+    reject(new BodyTimeoutError());
+  }, timeoutMs);
+  getRawBody(req, { limit, length: req.headers['content-length'] }, (error, bytes) => {
+    clearTimeout(timer);
+    if (error) reject(readError(error as { type?: string }));
+    else resolve({ kind: 'bytes', bytes });
   });
 }
 
@@ -129,13 +155,16 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer):
     debug('answer %d not written: the response had already started', answer.status);
     return;
   }
-  res.statusCode = answer.status;
-  res.setHeader('Content-Type', JSON_CONTENT_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(answer.body));
-  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+  const headers: Record<string, string | number> = {
+    'Content-Type': JSON_CONTENT_TYPE,
+    'Content-Length': Buffer.byteLength(answer.body),
+    ...answer.headers,
+  };
   // Node would read and discard the rest of an unread body however slow or large it is; closing
   // instead keeps a refused sender (401, 403, 413, 415, 408) from holding the socket or pushing
   // past the limit. A body read to its end leaves nothing behind, so keep-alive stays.
-  if (!req.readableEnded) res.setHeader('Connection', 'close');
+  if (!req.readableEnded) headers.Connection = 'close';
+  // Headers in writeHead skip setHeader's bookkeeping; ones earlier middleware set are kept.
+  res.writeHead(answer.status, headers);
   res.end(answer.body);
 }
