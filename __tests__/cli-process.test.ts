@@ -97,3 +97,19 @@ it('prints with --dry-run a curl command that delivers the same signed callback'
   expect(server.events).toHaveLength(1);
   expect(server.events[0].groupType).toBe('Public');
 });
+
+it('sends a one-to-one recall with --c2c, and its --dry-run curl delivers the same', async () => {
+  const sent = await cli('send', server.callbackUrl, '--c2c', '--token', 'process-token', '--msg-key', 'k-1');
+  expect({ code: sent.code, stderr: sent.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(sent.stdout).toContain('CallbackCommand=C2C.CallbackAfterMsgWithDraw');
+
+  const dryRun = await cli('send', server.callbackUrl, '--c2c', '--dry-run', '--token', 'process-token', '--to', 'bob');
+  expect(dryRun.code).toBe(0);
+  const curl = await spawn('/bin/sh', ['-c', dryRun.stdout]);
+
+  expect(curl).toMatchObject({ code: 0, stdout: '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}' });
+  expect(server.c2cEvents.map((event) => [event.msgKey.startsWith('k-1'), event.toAccount])).toEqual([
+    [true, 'user_bob'],
+    [false, 'bob'],
+  ]);
+});

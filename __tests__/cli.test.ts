@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, run } from '../lib/cli';
 import { assertRecallBody } from '../lib/event';
 import { verifySignature } from '../lib/signature';
-import { createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
+import { createC2CRecallEvent, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
 import { closedPortUrl, startCallbackServer, type CallbackServer } from './support/callback-server';
 
 interface Outcome {
@@ -155,6 +155,91 @@ describe('send', () => {
   });
 });
 
+describe('send --c2c', () => {
+  it('posts a signed one-to-one recall shaped by the flags and exits 0 on OK', async () => {
+    const { code, stderr } = await cli(
+      'send',
+      server.callbackUrl,
+      '--c2c',
+      '--token',
+      'cli-token',
+      '--from',
+      'jared',
+      '--to',
+      'Jonh',
+      '--msg-key',
+      '48374_2837546_1557481126',
+      '--platform',
+      'RESTAPI',
+    );
+
+    expect({ code, stderr }).toEqual({ code: EXIT_OK, stderr: '' });
+    const [request] = server.received;
+    expect(request.query.get('CallbackCommand')).toBe('C2C.CallbackAfterMsgWithDraw');
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(server.events).toHaveLength(0);
+    expect(server.c2cEvents).toHaveLength(1);
+    expect(server.c2cEvents[0]).toMatchObject({
+      callbackCommand: 'C2C.CallbackAfterMsgWithDraw',
+      sdkAppId: String(DEMO_SDK_APP_ID),
+      fromAccount: 'jared',
+      toAccount: 'Jonh',
+      msgKey: '48374_2837546_1557481126',
+      optPlatform: 'RESTAPI',
+    });
+  });
+
+  it('sends the kit’s one-to-one defaults without flags', async () => {
+    const before = Date.now();
+    const { code } = await cli('send', server.callbackUrl, '--c2c', '--token', 'cli-token');
+
+    expect(code).toBe(EXIT_OK);
+    const body = JSON.parse(server.received[0].body.toString('utf8'));
+    expect(Object.keys(body)).toEqual([
+      'CallbackCommand',
+      'From_Account',
+      'To_Account',
+      'MsgKey',
+      'UnreadMsgNum',
+      'EventTime',
+    ]);
+    expect(body.MsgKey).toMatch(/^\d+_\d+_\d+$/);
+    expect(body.EventTime).toBeGreaterThanOrEqual(before);
+    expect(server.c2cEvents[0]).toMatchObject({
+      fromAccount: 'user_alice',
+      toAccount: 'user_bob',
+      msgKey: body.MsgKey,
+    });
+  });
+
+  it('sends a --body file under the one-to-one command', async () => {
+    const file = join(tempDir, 'c2c.json');
+    await writeFile(file, JSON.stringify(createC2CRecallEvent({ MsgKey: 'from-file', Extra: 1 })));
+
+    const { code } = await cli('send', server.callbackUrl, '--c2c', '--token', 'cli-token', '--body', file);
+
+    expect(code).toBe(EXIT_OK);
+    expect(server.c2cEvents[0].msgKey).toBe('from-file');
+    expect(server.c2cEvents[0].raw).toMatchObject({ Extra: 1 });
+  });
+
+  it('prints an equivalent curl command with --dry-run and sends nothing', async () => {
+    const { code, stdout } = await cli('send', server.callbackUrl, '--c2c', '--dry-run', '--from', "o'brien");
+
+    expect(code).toBe(EXIT_OK);
+    expect(server.received).toHaveLength(0);
+    const match = /^curl -sS '([^']+)' -H 'Content-Type: application\/json' --data-raw '(.*)'$/.exec(stdout);
+    expect(match).not.toBeNull();
+    const [, url, quotedBody] = match!;
+    expect(new URL(url).searchParams.get('CallbackCommand')).toBe('C2C.CallbackAfterMsgWithDraw');
+    expect(JSON.parse(quotedBody.replace(/'\\''/g, "'"))).toMatchObject({
+      CallbackCommand: 'C2C.CallbackAfterMsgWithDraw',
+      From_Account: "o'brien",
+      To_Account: 'user_bob',
+    });
+  });
+});
+
 describe('send reports why an answer is not a success, in one line, with exit 1', () => {
   it.each([
     ['a FAIL with its ErrorInfo', ['--token', 'wrong-token'], '', 'the answer is FAIL (HTTP 401): Sign does not match'],
@@ -222,6 +307,10 @@ describe('usage', () => {
     '--topic-id',
     '--seq',
     '--operator',
+    '--c2c',
+    '--from',
+    '--to',
+    '--msg-key',
     '--platform',
     '--body',
     '--timeout',
@@ -239,10 +328,10 @@ describe('usage', () => {
   it('send --help documents exactly the flags send takes', async () => {
     const { code, stdout } = await cli('send', '--help');
     expect(code).toBe(EXIT_OK);
-    const documented = [...stdout.matchAll(/^ {2}(?:-h, )?(--[a-z-]+)/gm)].map((match) => match[1]);
+    const documented = [...stdout.matchAll(/^ {2}(?:-h, )?(--[a-z0-9-]+)/gm)].map((match) => match[1]);
     expect(documented.sort()).toEqual([...SEND_FLAGS].sort());
     expect(stdout).toContain(`default ${DEMO_SDK_APP_ID}`);
-    for (const flag of SEND_FLAGS.filter((name) => name !== '--help' && name !== '--dry-run')) {
+    for (const flag of SEND_FLAGS.filter((name) => !['--help', '--dry-run', '--c2c'].includes(name))) {
       const { stderr } = await cli('send', server.callbackUrl, flag);
       expect(stderr).toContain(`Option '${flag} <value>' argument missing`);
     }
@@ -272,6 +361,12 @@ describe('usage', () => {
     [['send', 'URL', '--group-id', ''], '--group-id is not allowed to be empty'],
     [['send', 'URL', '--token', ''], '--token is not allowed to be empty'],
     [['send', 'URL', '--body', 'recall.json', '--seq', '1'], '--body cannot be combined with --seq'],
+    [['send', 'URL', '--c2c', '--seq', '1'], '--seq shapes a group recall: it cannot be combined with --c2c'],
+    [['send', 'URL', '--c2c', '--operator', 'a'], '--operator shapes a group recall: it cannot be combined with --c2c'],
+    [['send', 'URL', '--from', 'a'], '--from shapes a one-to-one recall: add --c2c'],
+    [['send', 'URL', '--msg-key', 'k'], '--msg-key shapes a one-to-one recall: add --c2c'],
+    [['send', 'URL', '--c2c', '--msg-key', ''], '--msg-key is not allowed to be empty'],
+    [['send', 'URL', '--c2c', '--body', 'c2c.json', '--to', 'b'], '--body cannot be combined with --to'],
     [['send', 'URL', '--body', '/nonexistent/recall.json'], '--body: cannot read /nonexistent/recall.json: ENOENT'],
   ])('%j is a usage error, exit 2, nothing sent', async (argv, message) => {
     const { code, stdout, stderr } = await cli(...argv.map((arg) => (arg === 'URL' ? server.callbackUrl : arg)));

@@ -1,7 +1,8 @@
 import { createClient, type RedisClientType } from 'redis';
 import { dedupeKey, redisStore, type ErrorContext, type GroupRecallEvent } from '../lib';
+import { toC2CRecallEvent } from '../lib/c2c-event';
 import { toRecallEvent } from '../lib/event';
-import { createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
+import { createC2CRecallEvent, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
 import type { GroupRecallCallbackBody } from '../lib/types';
 import { deliver, gate, startApp, waitFor, type RunningApp } from './support/deliveries';
 import { REDIS_INSTALL_HINT, redisServerInstalled, TestRedisServer } from './support/redis-server';
@@ -111,6 +112,19 @@ describeWithRedis('dedupe with a real Redis', () => {
     expect(answers.filter((answer) => answer.status === 200 && answer.actionStatus === 'OK')).toHaveLength(100);
     expect(onRecall).toHaveBeenCalledTimes(1);
     expect(await clients[0].exists(keyOf(body))).toBe(1);
+  });
+
+  it('runs onC2CRecall exactly once for 20 concurrent copies of a one-to-one recall split between two instances', async () => {
+    const onRecall = jest.fn();
+    const onC2CRecall = jest.fn(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    const urls = await twoInstances({ onRecall, onC2CRecall });
+    const body = createC2CRecallEvent();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => deliver(urls[i % 2], body)));
+    expect(answers.filter((answer) => answer.status === 200 && answer.actionStatus === 'OK')).toHaveLength(20);
+    expect(onC2CRecall).toHaveBeenCalledTimes(1);
+    expect(onRecall).not.toHaveBeenCalled();
+    const key = dedupeKey(toC2CRecallEvent(body, { sdkAppId: String(DEMO_SDK_APP_ID) }));
+    expect(await clients[0].exists(key)).toBe(1);
   });
 
   it('runs onRecall exactly 50 times for 50 distinct recalls each delivered twice, once to each instance', async () => {

@@ -15,7 +15,13 @@ import {
 import { createRecallCore } from '../lib/core';
 import { toC2CRecallEvent } from '../lib/c2c-event';
 import { toRecallEvent } from '../lib/event';
-import { createCallbackQuery, createMsgSeqList, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
+import {
+  createC2CRecallEvent,
+  createCallbackQuery,
+  createMsgSeqList,
+  createRecallEvent,
+  DEMO_SDK_APP_ID,
+} from '../lib/testing';
 import type { GroupRecallCallbackBody } from '../lib/types';
 import { deliver, gate, startApp, waitFor, type RunningApp } from './support/deliveries';
 
@@ -277,6 +283,21 @@ describe('dedupe over HTTP', () => {
     first.open();
     expect(await firstAnswer).toEqual({ status: 200, actionStatus: 'OK' });
     expect(onRecall).toHaveBeenCalledTimes(1);
+  });
+
+  it('processes two copies of a one-to-one recall (same app and MsgKey) once, and another MsgKey apart', async () => {
+    const onRecall = jest.fn();
+    const onC2CRecall = jest.fn();
+    app = await startApp({ onRecall, onC2CRecall, dedupe: { store: memoryStore() } });
+    const body = createC2CRecallEvent({ MsgKey: '48374_2837546_1557481126', UnreadMsgNum: 7, EventTime: undefined });
+    // The second copy as the other documented sample: other fields, the same recall.
+    const copy = createC2CRecallEvent({ MsgKey: body.MsgKey, UnreadMsgNum: undefined, EventTime: 1670574414123 });
+    expect(await deliver(app.url, body)).toEqual({ status: 200, actionStatus: 'OK' });
+    expect(await deliver(app.url, copy)).toEqual({ status: 200, actionStatus: 'OK' });
+    expect(onC2CRecall).toHaveBeenCalledTimes(1);
+    await deliver(app.url, createC2CRecallEvent({ MsgKey: '48375_2837547_1557481127' }));
+    expect(onC2CRecall.mock.calls.map(([event]) => event.msgKey)).toEqual([body.MsgKey, '48375_2837547_1557481127']);
+    expect(onRecall).not.toHaveBeenCalled();
   });
 
   it('processes distinct recalls in the same group separately', async () => {

@@ -4,14 +4,17 @@
  * must decide exactly as the schema does, so it only ever saves time.
  */
 import fc from 'fast-check';
+import type Joi from 'joi';
+import { assertC2CRecallBody, c2cBodySchema, isPlainC2CRecallBody } from '../lib/c2c-event';
 import { assertRecallBody, bodySchema, isPlainRecallBody } from '../lib/event';
 import { InvalidBodyError } from '../lib';
-import { createRecallEvent } from '../lib/testing';
-import { RECALL_COMMAND } from '../lib/types';
+import { createC2CRecallEvent, createRecallEvent } from '../lib/testing';
+import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../lib/types';
 
 const RUNS = 3000;
 
 const schemaAccepts = (body: object) => bodySchema.validate(body).error === undefined;
+const c2cSchemaAccepts = (body: object) => c2cBodySchema.validate(body).error === undefined;
 
 // Values at and around every boundary the schema draws, plus arbitrary JSON.
 const nearInteger = fc.oneof(
@@ -73,16 +76,27 @@ const bodyMissingFields = fc.record(
   },
   { requiredKeys: [] },
 );
-const jsonBody = fc
-  .oneof({ weight: 5, arbitrary: body }, { weight: 1, arbitrary: bodyMissingFields })
-  .map((value) => JSON.parse(JSON.stringify(value)) as object);
+/**
+ * The two properties every fast path must have, for the schema `schema`: `body` generates mostly
+ * valid bodies with fields broken now and then; `exotic` objects JSON.parse never makes.
+ */
+function fastPathProperties(
+  fastPath: (body: object) => boolean,
+  schema: Joi.ObjectSchema,
+  body: fc.Arbitrary<object>,
+  bodyMissingFields: fc.Arbitrary<object>,
+  exotic: fc.Arbitrary<object>,
+): void {
+  const schemaAccepts = (value: object) => schema.validate(value).error === undefined;
+  const jsonBody = fc
+    .oneof({ weight: 5, arbitrary: body }, { weight: 1, arbitrary: bodyMissingFields })
+    .map((value) => JSON.parse(JSON.stringify(value)) as object);
 
-describe('isPlainRecallBody, the fast path before Joi', () => {
   it('decides exactly as the Joi schema for every JSON-parsed body', () => {
     let accepted = 0;
     fc.assert(
       fc.property(jsonBody, (value) => {
-        const fast = isPlainRecallBody(value);
+        const fast = fastPath(value);
         if (fast) accepted++;
         expect(fast).toBe(schemaAccepts(value));
       }),
@@ -94,20 +108,30 @@ describe('isPlainRecallBody, the fast path before Joi', () => {
   });
 
   it('never accepts what the schema rejects, for any object at all (other prototypes, sparse arrays, boxed values)', () => {
-    const exotic = fc.oneof(
+    const anyObject = fc.oneof(
       body,
       fc.anything({ withNullPrototype: true, withSparseArray: true, withBoxedValues: true, withMap: true }),
       body.map((value) => Object.assign(Object.create(null), value) as object),
-      body.map((value) => ({ ...value, MsgSeqList: Object.assign([], { 0: undefined, length: 2 }) })),
+      exotic,
     );
     fc.assert(
-      fc.property(exotic, (value) => {
+      fc.property(anyObject, (value) => {
         if (typeof value !== 'object' || value === null) return;
-        if (isPlainRecallBody(value)) expect(schemaAccepts(value)).toBe(true);
+        if (fastPath(value)) expect(schemaAccepts(value)).toBe(true);
       }),
       { numRuns: RUNS },
     );
   });
+}
+
+describe('isPlainRecallBody, the fast path before Joi', () => {
+  fastPathProperties(
+    isPlainRecallBody,
+    bodySchema,
+    body,
+    bodyMissingFields,
+    body.map((value) => ({ ...value, MsgSeqList: Object.assign([], { 0: undefined, length: 2 }) })),
+  );
 
   it('accepts the bodies Tencent sends, so they skip Joi', () => {
     const samples = [
@@ -131,5 +155,75 @@ describe('isPlainRecallBody, the fast path before Joi', () => {
     expect(isPlainRecallBody(broken)).toBe(false);
     expect(() => assertRecallBody(broken)).toThrow(InvalidBodyError);
     expect(() => assertRecallBody(broken)).toThrow(/^invalid body: EventTime /);
+  });
+});
+
+describe('isPlainC2CRecallBody, the one-to-one recall fast path before Joi', () => {
+  const c2cBody = fc.record(
+    {
+      CallbackCommand: mostly(
+        fc.constant(C2C_RECALL_COMMAND),
+        fc.oneof(fc.constantFrom(RECALL_COMMAND, '', ` ${C2C_RECALL_COMMAND}`), anyJson),
+      ),
+      From_Account: mostly(fc.string(), anyJson),
+      To_Account: mostly(fc.string(), anyJson),
+      MsgKey: mostly(
+        fc.oneof(
+          fc.string({ minLength: 1 }),
+          fc.tuple(fc.nat(), fc.nat(), fc.nat()).map((parts) => parts.join('_')),
+        ),
+        fc.oneof(looseString, anyJson),
+      ),
+      UnreadMsgNum: mostly(fc.option(fc.nat(), { nil: undefined }), fc.oneof(nearInteger, digitString, anyJson)),
+      EventTime: mostly(
+        fc.option(fc.oneof(fc.nat(), fc.stringMatching(/^\d{1,15}$/)), { nil: undefined }),
+        fc.oneof(nearInteger, digitString, anyJson),
+      ),
+      ['__proto__']: anyJson,
+      constructor: anyJson,
+      Unknown: anyJson,
+    },
+    { requiredKeys: ['CallbackCommand', 'From_Account', 'To_Account', 'MsgKey'] },
+  );
+  const c2cBodyMissingFields = fc.record(
+    {
+      CallbackCommand: fc.constant(C2C_RECALL_COMMAND),
+      From_Account: fc.string(),
+      To_Account: fc.string(),
+      MsgKey: fc.string({ minLength: 1 }),
+    },
+    { requiredKeys: [] },
+  );
+  fastPathProperties(
+    isPlainC2CRecallBody,
+    c2cBodySchema,
+    c2cBody,
+    c2cBodyMissingFields,
+    c2cBody.map((value) => ({ ...value, MsgKey: new String('48374_2837546_1557481126') })),
+  );
+
+  it('accepts both documented samples and the kit’s bodies, so they skip Joi', () => {
+    const samples = [
+      createC2CRecallEvent(),
+      createC2CRecallEvent({ From_Account: 'jared', To_Account: 'Jonh', UnreadMsgNum: 7, EventTime: undefined }),
+      createC2CRecallEvent({ UnreadMsgNum: undefined, EventTime: 1670574414123 }),
+      createC2CRecallEvent({ EventTime: '1670574414123', From_Account: '' }),
+      { ...createC2CRecallEvent(), NewField: { nested: true } },
+    ];
+    for (const sample of samples) {
+      const parsed = JSON.parse(JSON.stringify(sample)) as object;
+      expect(isPlainC2CRecallBody(parsed)).toBe(true);
+      expect(c2cSchemaAccepts(parsed)).toBe(true);
+    }
+  });
+
+  it('leaves bodies it does not accept to Joi, which names the field', () => {
+    const withNullPrototype = Object.assign(Object.create(null), createC2CRecallEvent()) as object;
+    expect(isPlainC2CRecallBody(withNullPrototype)).toBe(false);
+    expect(() => assertC2CRecallBody(withNullPrototype)).not.toThrow();
+    const broken = { ...createC2CRecallEvent(), UnreadMsgNum: 1.5 };
+    expect(isPlainC2CRecallBody(broken)).toBe(false);
+    expect(() => assertC2CRecallBody(broken)).toThrow(InvalidBodyError);
+    expect(() => assertC2CRecallBody(broken)).toThrow(/^invalid body: UnreadMsgNum /);
   });
 });

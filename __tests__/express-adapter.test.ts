@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import request from 'supertest';
 import { recallWebhook, type GroupRecallEvent } from '../lib';
 import { createCallbackQuery, createRecallEvent } from '../lib/testing';
-import { SDK_APP_ID, queryString, query } from './cases';
+import { SDK_APP_ID, body, c2cBody, c2cQuery, queryString, query } from './cases';
 
 const PATH = '/tencent-chat/callback';
 const recallUrl = `${PATH}?${queryString(query())}`;
@@ -79,21 +79,26 @@ describe('recallWebhook in an Express app', () => {
     expect(onRecall.mock.calls.map((c) => c[0].groupId).sort()).toEqual(['g0', 'g1', 'g2', 'g3', 'g4']);
   });
 
-  it('415 for a compressed body it reads itself', async () => {
+  it.each([
+    ['a group recall', recallUrl, body()],
+    ['a one-to-one recall', `${PATH}?${queryString(c2cQuery())}`, c2cBody()],
+  ])('415 for %s compressed, a body it reads itself', async (_kind, url, text) => {
     const onRecall = jest.fn();
+    const onC2CRecall = jest.fn();
     const app = express();
-    app.use(PATH, recallWebhook({ sdkAppId: SDK_APP_ID, onRecall }));
+    app.use(PATH, recallWebhook({ sdkAppId: SDK_APP_ID, onRecall, onC2CRecall }));
     await withServer(app, async (server) => {
       const res = await request(server)
-        .post(recallUrl)
+        .post(url)
         .set('Content-Encoding', 'gzip')
         .set('Content-Type', 'application/json')
-        .send(JSON.stringify(createRecallEvent()));
+        .send(text);
       expect(res.status).toBe(415);
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(res.body).toEqual({ ActionStatus: 'FAIL', ErrorInfo: 'unsupported Content-Encoding', ErrorCode: 1 });
     });
     expect(onRecall).not.toHaveBeenCalled();
+    expect(onC2CRecall).not.toHaveBeenCalled();
   });
 
   it('reads a body whose Content-Encoding is identity', async () => {

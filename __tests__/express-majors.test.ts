@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import express5 from 'express';
 import express4 from 'express4';
 import getRawBody from 'raw-body';
-import { recallWebhook, type GroupRecallEvent } from '../lib';
-import { createCallbackQuery, createRecallEvent } from '../lib/testing';
+import { C2C_RECALL_COMMAND, RECALL_COMMAND, recallWebhook, type RecallEvent } from '../lib';
+import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../lib/testing';
 
 const SDK_APP_ID = 1400000001;
 const TOKEN = 'majors-token';
@@ -62,13 +62,18 @@ async function nextHandler(req: BodyRequest, res: ServerResponse): Promise<void>
   res.end(JSON.stringify({ passedOn: true, received }));
 }
 
-function buildApp(express: ExpressModule, mount: Mount, recalls: GroupRecallEvent[]): RequestListener {
+function buildApp(express: ExpressModule, mount: Mount, recalls: RecallEvent[]): RequestListener {
   const app = express();
   const parser = bodyParser(express, mount);
   if (parser !== undefined) app.use(parser);
   app.use(
     PATH,
-    recallWebhook({ sdkAppId: SDK_APP_ID, token: TOKEN, onRecall: (event) => void recalls.push(event) }) as Middleware,
+    recallWebhook({
+      sdkAppId: SDK_APP_ID,
+      token: TOKEN,
+      onRecall: (event) => void recalls.push(event),
+      onC2CRecall: (event) => void recalls.push(event),
+    }) as Middleware,
   );
   app.all(PATH, (req, res) => void nextHandler(req, res));
   return app;
@@ -87,7 +92,7 @@ async function close(server: Server): Promise<void> {
 
 describe.each(MAJORS)('%s', (_major, express) => {
   describe.each(MOUNTS)('mounted %s', (mount) => {
-    const recalls: GroupRecallEvent[] = [];
+    const recalls: RecallEvent[] = [];
     let server: Server;
     let baseUrl: string;
 
@@ -123,10 +128,33 @@ describe.each(MAJORS)('%s', (_major, express) => {
       });
     });
 
+    it('answers OK to a signed one-to-one recall and hands onC2CRecall the event', async () => {
+      const wire = createC2CRecallEvent({ From_Account: 'jared', To_Account: 'Jonh' });
+      const response = await post(JSON.stringify(wire), { callbackCommand: C2C_RECALL_COMMAND });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 });
+      expect(recalls).toEqual([
+        {
+          callbackCommand: C2C_RECALL_COMMAND,
+          sdkAppId: String(SDK_APP_ID),
+          fromAccount: 'jared',
+          toAccount: 'Jonh',
+          msgKey: wire.MsgKey,
+          unreadMsgNum: wire.UnreadMsgNum,
+          eventTime: wire.EventTime,
+          clientIp: '127.0.0.1',
+          optPlatform: 'Android',
+          raw: wire,
+        },
+      ]);
+    });
+
     // Behind express.json() the parser skips this body; Express 4 still sets req.body = {}.
-    it('answers OK to a recall sent as text/plain', async () => {
-      const wire = createRecallEvent();
-      const response = await post(JSON.stringify(wire), { contentType: 'text/plain' });
+    it.each([
+      [RECALL_COMMAND, createRecallEvent()],
+      [C2C_RECALL_COMMAND, createC2CRecallEvent()],
+    ])('answers OK to a %s sent as text/plain', async (callbackCommand, wire) => {
+      const response = await post(JSON.stringify(wire), { contentType: 'text/plain', callbackCommand });
       expect(response.status).toBe(200);
       expect(recalls.map((event) => event.raw)).toEqual([wire]);
     });
@@ -137,6 +165,19 @@ describe.each(MAJORS)('%s', (_major, express) => {
       expect(await response.json()).toEqual({
         ActionStatus: 'FAIL',
         ErrorInfo: 'invalid body: MsgSeqList must contain at least 1 items',
+        ErrorCode: 1,
+      });
+      expect(recalls).toHaveLength(0);
+    });
+
+    it('answers 400 FAIL naming the field to a one-to-one recall that breaks its schema', async () => {
+      const response = await post(JSON.stringify(createC2CRecallEvent({ UnreadMsgNum: -1 })), {
+        callbackCommand: C2C_RECALL_COMMAND,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        ActionStatus: 'FAIL',
+        ErrorInfo: expect.stringContaining('UnreadMsgNum'),
         ErrorCode: 1,
       });
       expect(recalls).toHaveLength(0);

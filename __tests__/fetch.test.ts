@@ -1,7 +1,7 @@
 /** The behaviour table through the Fetch handler, with Node's global Request (no Express). */
 import { createRecallHandler } from '../lib';
 import { createCallbackQuery, createRecallEvent } from '../lib/testing';
-import { cases, SDK_APP_ID, body, query, queryString, type Case } from './cases';
+import { cases, SDK_APP_ID, body, c2cBody, c2cQuery, query, queryString, type Case } from './cases';
 import { checkAnswer, recorder } from './harness';
 
 const URL_BASE = 'https://example.com/tencent-chat/callback';
@@ -105,21 +105,32 @@ describe('Fetch handler: reading the body', () => {
     expect(JSON.parse(await response!.text()).ErrorInfo).toContain('empty body');
   });
 
-  it.each(['gzip', 'br', 'deflate'])('415 for Content-Encoding %s', async (encoding) => {
-    const onRecall = jest.fn();
-    const handler = createRecallHandler(options({ onRecall }));
-    const response = await handler(
-      new Request(url, { method: 'POST', body: body(), headers: { 'Content-Encoding': encoding } }),
-    );
-    expect(response!.status).toBe(415);
-    expect(response!.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(await response!.text())).toEqual({
-      ActionStatus: 'FAIL',
-      ErrorInfo: 'unsupported Content-Encoding',
-      ErrorCode: 1,
-    });
-    expect(onRecall).not.toHaveBeenCalled();
-  });
+  const RECALLS = [
+    ['a group recall', url, body()],
+    ['a one-to-one recall', `${URL_BASE}?${queryString(c2cQuery())}`, c2cBody()],
+  ] as const;
+  const ENCODINGS = ['gzip', 'br', 'deflate'];
+
+  it.each(RECALLS.flatMap(([kind, ...request]) => ENCODINGS.map((encoding) => [kind, encoding, ...request] as const)))(
+    '415 for %s with Content-Encoding %s',
+    async (_kind, encoding, recallUrl, recallBody) => {
+      const onRecall = jest.fn();
+      const onC2CRecall = jest.fn();
+      const handler = createRecallHandler(options({ onRecall, onC2CRecall }));
+      const response = await handler(
+        new Request(recallUrl, { method: 'POST', body: recallBody, headers: { 'Content-Encoding': encoding } }),
+      );
+      expect(response!.status).toBe(415);
+      expect(response!.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(await response!.text())).toEqual({
+        ActionStatus: 'FAIL',
+        ErrorInfo: 'unsupported Content-Encoding',
+        ErrorCode: 1,
+      });
+      expect(onRecall).not.toHaveBeenCalled();
+      expect(onC2CRecall).not.toHaveBeenCalled();
+    },
+  );
 
   it('accepts Content-Encoding identity', async () => {
     const handler = createRecallHandler(options());

@@ -1,5 +1,5 @@
-/** Runs a behaviour-table case's onRecall and checks the answer the same way for every adapter. */
-import type { ErrorContext, GroupRecallEvent, RecallWebhookOptions } from '../lib';
+/** Runs a behaviour-table case's handler and checks the answer the same way for every adapter. */
+import { C2C_RECALL_COMMAND, type ErrorContext, type RecallEvent, type RecallWebhookOptions } from '../lib';
 import { SIGN_CHALLENGE } from '../lib/answers';
 import { signRequestTime } from '../lib/testing';
 import { OK_BODY, SDK_APP_ID, SECRET, type Behaviour, type Case } from './cases';
@@ -8,14 +8,16 @@ export const SLOW_MS = 500;
 
 export interface Recorder<Req> {
   options: RecallWebhookOptions<Req>;
-  events: GroupRecallEvent[];
+  events: RecallEvent[];
+  /** Which handler got each event. */
+  handlers: Array<'onRecall' | 'onC2CRecall'>;
   requests: Req[];
   errors: Array<{ error: unknown; context: ErrorContext<Req> }>;
-  /** Resolves when onRecall has been called. */
+  /** Resolves when a handler has been called. */
   invoked: Promise<void>;
-  /** Resolves when onRecall's own work has finished (success or failure). */
+  /** Resolves when the handler's own work has finished (success or failure). */
   finished: Promise<void>;
-  /** True once onRecall's own work has finished. */
+  /** True once the handler's own work has finished. */
   settled: boolean;
 }
 
@@ -59,11 +61,25 @@ function run(behaviour: Behaviour, finish: () => void): unknown {
   }
 }
 
+/** Both handlers, recording alike; a case's options can take one away (`onC2CRecall: undefined`). */
 export function recorder<Req>(testCase: Case): Recorder<Req> {
   const invoked = deferred();
   const finished = deferred();
+  const handler =
+    (name: 'onRecall' | 'onC2CRecall') =>
+    (event: RecallEvent, request: Req): unknown => {
+      rec.events.push(event);
+      rec.handlers.push(name);
+      rec.requests.push(request);
+      invoked.resolve();
+      return run(testCase.behaviour ?? 'return', () => {
+        rec.settled = true;
+        finished.resolve();
+      });
+    };
   const rec: Recorder<Req> = {
     events: [],
+    handlers: [],
     requests: [],
     errors: [],
     invoked: invoked.promise,
@@ -71,19 +87,12 @@ export function recorder<Req>(testCase: Case): Recorder<Req> {
     settled: false,
     options: {
       sdkAppId: SDK_APP_ID,
-      ...(testCase.options as Partial<RecallWebhookOptions<Req>>),
-      onRecall: (event, request) => {
-        rec.events.push(event);
-        rec.requests.push(request);
-        invoked.resolve();
-        return run(testCase.behaviour ?? 'return', () => {
-          rec.settled = true;
-          finished.resolve();
-        });
-      },
+      onRecall: handler('onRecall'),
+      onC2CRecall: handler('onC2CRecall'),
       onError: (error, context) => {
         rec.errors.push({ error, context });
       },
+      ...(testCase.options as Partial<RecallWebhookOptions<Req>>),
     },
   };
   return rec;
@@ -137,15 +146,19 @@ export async function checkAnswer<Req>(
   if (expected.answeredBeforeSettled) expect(rec.settled).toBe(false);
 
   if (expected.called) {
-    await withTimeout(rec.invoked, 1000, 'onRecall was not called');
+    await withTimeout(rec.invoked, 1000, 'the handler was not called');
     expect(rec.events).toHaveLength(1);
+    // The handler of the query's command, with an event of that command.
+    const command = testCase.query.find(([name]) => name === 'CallbackCommand')?.[1];
+    expect(rec.events[0].callbackCommand).toBe(command);
+    expect(rec.handlers).toEqual([command === C2C_RECALL_COMMAND ? 'onC2CRecall' : 'onRecall']);
     if (testCase.checkEvent) testCase.checkEvent(rec.events[0], testCase.body ?? '');
   } else {
     await new Promise((r) => setImmediate(r));
     expect(rec.events).toHaveLength(0);
   }
   if (expected.onErrorStage) {
-    await withTimeout(rec.finished, SLOW_MS + 1000, 'onRecall did not finish');
+    await withTimeout(rec.finished, SLOW_MS + 1000, 'the handler did not finish');
     await delay(5);
     expect(rec.errors).toHaveLength(1);
     expect(rec.errors[0].context.stage).toBe(expected.onErrorStage);

@@ -1,9 +1,16 @@
-/** The kit's group shapes and message lists, and its `tencent-chat-recall-webhook/testing` entry point. */
+/** The kit's group shapes, message lists and one-to-one recalls, and its `tencent-chat-recall-webhook/testing` entry point. */
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { C2C_RECALL_COMMAND, createRecallHandler, type C2CRecallEvent } from '../lib';
 import { assertRecallBody } from '../lib/event';
-import { createMsgSeqList, createRecallEvent } from '../lib/testing';
+import {
+  createC2CRecallEvent,
+  createCallbackQuery,
+  createMsgSeqList,
+  createRecallEvent,
+  DEMO_SDK_APP_ID,
+} from '../lib/testing';
 import { requireBuild } from './support/build';
 
 describe('createRecallEvent group shapes', () => {
@@ -51,6 +58,97 @@ describe('createMsgSeqList', () => {
   });
 });
 
+describe('createC2CRecallEvent', () => {
+  /** What the Fetch handler makes of `body` sent with the kit's query for the C2C command. */
+  async function receive(body: object): Promise<{ status: number; answer: unknown; events: C2CRecallEvent[] }> {
+    const events: C2CRecallEvent[] = [];
+    const handler = createRecallHandler({ sdkAppId: DEMO_SDK_APP_ID, onC2CRecall: (event) => void events.push(event) });
+    const query = new URLSearchParams(createCallbackQuery(DEMO_SDK_APP_ID, { callbackCommand: C2C_RECALL_COMMAND }));
+    const response = await handler(
+      new Request(`https://example.com/im?${query}`, { method: 'POST', body: JSON.stringify(body) }),
+    );
+    return { status: response!.status, answer: await response!.json(), events };
+  }
+
+  it('builds a one-to-one recall with both samples’ fields and a MsgKey in Tencent’s format', () => {
+    const before = Date.now();
+    const event = createC2CRecallEvent();
+    const after = Date.now();
+    expect(event).toMatchObject({
+      CallbackCommand: 'C2C.CallbackAfterMsgWithDraw',
+      From_Account: 'user_alice',
+      To_Account: 'user_bob',
+      UnreadMsgNum: 1,
+    });
+    expect(typeof event.EventTime).toBe('number');
+    expect(event.EventTime).toBeGreaterThanOrEqual(before);
+    expect(event.EventTime).toBeLessThanOrEqual(after);
+    // <MsgSeq>_<MsgRandom>_<send time in seconds>
+    const [msgSeq, msgRandom, sentAt] = event.MsgKey.split('_');
+    expect(event.MsgKey).toMatch(/^\d+_\d+_\d+$/);
+    expect(Number(msgSeq)).toBeGreaterThan(0);
+    expect(Number(msgRandom)).toBeGreaterThan(0);
+    expect(Number(sentAt)).toBe(Math.floor((event.EventTime as number) / 1000));
+  });
+
+  it('gives every event a new MsgKey', () => {
+    const keys = new Set([createC2CRecallEvent(), createC2CRecallEvent(), createC2CRecallEvent()].map((e) => e.MsgKey));
+    expect(keys.size).toBe(3);
+  });
+
+  it('merges overrides, leaves out fields overridden with undefined, and keeps unknown fields', () => {
+    const english = createC2CRecallEvent({
+      From_Account: 'jared',
+      To_Account: 'Jonh',
+      UnreadMsgNum: 7,
+      EventTime: undefined,
+    });
+    expect(english).toEqual({
+      CallbackCommand: 'C2C.CallbackAfterMsgWithDraw',
+      From_Account: 'jared',
+      To_Account: 'Jonh',
+      MsgKey: english.MsgKey,
+      UnreadMsgNum: 7,
+    });
+    const chinese = createC2CRecallEvent({
+      UnreadMsgNum: undefined,
+      MsgKey: '48374_2837546_1557481126',
+      Extra: 'kept',
+    });
+    expect(Object.keys(chinese)).not.toContain('UnreadMsgNum');
+    expect(chinese).toMatchObject({ MsgKey: '48374_2837546_1557481126', Extra: 'kept' });
+    expect(JSON.parse(JSON.stringify(chinese))).toEqual(chinese);
+  });
+
+  it('is accepted by the handler, with the query built for the C2C command', async () => {
+    const body = createC2CRecallEvent({ From_Account: 'jared', To_Account: 'Jonh' });
+    const { status, answer, events } = await receive(body);
+    expect({ status, answer }).toEqual({ status: 200, answer: { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      callbackCommand: C2C_RECALL_COMMAND,
+      sdkAppId: String(DEMO_SDK_APP_ID),
+      fromAccount: 'jared',
+      toAccount: 'Jonh',
+      msgKey: body.MsgKey,
+      unreadMsgNum: 1,
+      eventTime: body.EventTime,
+      clientIp: '127.0.0.1',
+      optPlatform: 'Android',
+      raw: body,
+    });
+  });
+
+  it.each([
+    ['English', { EventTime: undefined }],
+    ['Chinese', { UnreadMsgNum: undefined }],
+  ])('builds the %s page’s shape, which the handler accepts', async (_page, overrides) => {
+    const { status, events } = await receive(createC2CRecallEvent(overrides));
+    expect(status).toBe(200);
+    expect(events).toHaveLength(1);
+  });
+});
+
 describe('the tencent-chat-recall-webhook/testing entry point', () => {
   beforeAll(requireBuild);
 
@@ -60,7 +158,9 @@ describe('the tencent-chat-recall-webhook/testing entry point', () => {
     import('tencent-chat-recall-webhook/testing').then((esm) => {
       const body = kit.createRecallEvent({ Type: 'Public', MsgSeqList: esm.createMsgSeqList([5]) });
       const query = esm.createCallbackQuery(kit.DEMO_SDK_APP_ID, { token: 'xxxxyyyy', timestamp: 1669872112000 });
-      console.log(JSON.stringify({ type: body.Type, seq: body.MsgSeqList[0].MsgSeq, sign: query.Sign }));
+      const c2c = esm.createC2CRecallEvent({ MsgKey: 'k' });
+      const c2cQuery = kit.createCallbackQuery(1, { callbackCommand: c2c.CallbackCommand });
+      console.log(JSON.stringify({ type: body.Type, seq: body.MsgSeqList[0].MsgSeq, sign: query.Sign, c2c: [c2c.MsgKey, c2cQuery.CallbackCommand] }));
     });
   `;
 
@@ -70,6 +170,7 @@ describe('the tencent-chat-recall-webhook/testing entry point', () => {
       type: 'Public',
       seq: 5,
       sign: '17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061',
+      c2c: ['k', 'C2C.CallbackAfterMsgWithDraw'],
     });
   });
 });

@@ -66,6 +66,16 @@ describe('createCallbackQuery', () => {
     expect(query.Sign).toBeUndefined();
   });
 
+  it('builds the query of a one-to-one recall', () => {
+    expect(createCallbackQuery(DEMO_SDK_APP_ID, { callbackCommand: 'C2C.CallbackAfterMsgWithDraw' })).toEqual({
+      SdkAppid: '1400000000',
+      CallbackCommand: 'C2C.CallbackAfterMsgWithDraw',
+      contenttype: 'json',
+      ClientIP: '127.0.0.1',
+      OptPlatform: 'Android',
+    });
+  });
+
   it('signs with a token at a given time, in whole seconds', () => {
     const query = createCallbackQuery(DEMO_SDK_APP_ID, { token: 'xxxxyyyy', timestamp: 1669872112999 });
     expect(query.RequestTime).toBe('1669872112');

@@ -1,11 +1,13 @@
 // The core alone, no HTTP: how many callbacks per second it checks, validates and answers.
 // Started by bench/run.ts as dist-bench/bench/core-micro.js <durationMs> <rounds>; prints JSON.
 import { createRecallCore, type IncomingCallback } from '../lib/core';
-import { createCallbackQuery, createRecallEvent } from '../lib/testing';
+import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../lib/types';
+import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../lib/testing';
 import { SDK_APP_ID } from './fixtures';
 
 export interface MicroResult {
-  case: 'valid' | 'rejected';
+  /** `valid` and `rejected` are group recalls; `c2c-valid` a one-to-one recall. */
+  case: 'valid' | 'rejected' | 'c2c-valid';
   /** Events per second of wall-clock time, one per round. */
   rounds: number[];
   /**
@@ -18,15 +20,22 @@ export interface MicroResult {
 
 const BATCH = 1000;
 
-async function measure(
+interface Runner {
+  result: MicroResult;
+  handle: () => Promise<unknown>;
+}
+
+async function prepare(
   caseName: MicroResult['case'],
   body: object,
-  durationMs: number,
-  rounds: number,
-): Promise<MicroResult> {
-  const core = createRecallCore<null>({ sdkAppId: SDK_APP_ID, onRecall: async () => {} }, 'bench');
+  callbackCommand: string = RECALL_COMMAND,
+): Promise<Runner> {
+  const core = createRecallCore<null>(
+    { sdkAppId: SDK_APP_ID, onRecall: async () => {}, onC2CRecall: async () => {} },
+    'bench',
+  );
   const bytes = Buffer.from(JSON.stringify(body));
-  const query = String(new URLSearchParams(createCallbackQuery(SDK_APP_ID)));
+  const query = String(new URLSearchParams(createCallbackQuery(SDK_APP_ID, { callbackCommand })));
   // A fresh URLSearchParams per request from the query string, as the adapters build one.
   const command = core.claims('POST', new URLSearchParams(query))!;
   const incoming = (): IncomingCallback<null> => ({
@@ -37,26 +46,22 @@ async function measure(
     readBody: () => Promise.resolve({ kind: 'bytes', bytes }),
   });
   const status = (await core.handle(incoming())).status;
-  const perSecond: number[] = [];
-  const perCpuSecond: number[] = [];
-  for (let round = 0; round < rounds + 1; round++) {
-    let handled = 0;
-    const cpuBefore = process.cpuUsage();
-    const started = performance.now();
-    let elapsed = 0;
-    while (elapsed < durationMs) {
-      for (let i = 0; i < BATCH; i++) await core.handle(incoming());
-      handled += BATCH;
-      elapsed = performance.now() - started;
-    }
-    const cpu = process.cpuUsage(cpuBefore);
-    // Round 0 warms the JIT and is not counted.
-    if (round > 0) {
-      perSecond.push((handled * 1000) / elapsed);
-      perCpuSecond.push((handled * 1e6) / (cpu.user + cpu.system));
-    }
+  return { result: { case: caseName, rounds: [], cpuRounds: [], status }, handle: () => core.handle(incoming()) };
+}
+
+/** One round of `durationMs`: events per wall-clock second and per CPU second. */
+async function round(runner: Runner, durationMs: number): Promise<[number, number]> {
+  let handled = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  let elapsed = 0;
+  while (elapsed < durationMs) {
+    for (let i = 0; i < BATCH; i++) await runner.handle();
+    handled += BATCH;
+    elapsed = performance.now() - started;
   }
-  return { case: caseName, rounds: perSecond, cpuRounds: perCpuSecond, status };
+  const cpu = process.cpuUsage(cpuBefore);
+  return [(handled * 1000) / elapsed, (handled * 1e6) / (cpu.user + cpu.system)];
 }
 
 async function main(): Promise<void> {
@@ -65,11 +70,22 @@ async function main(): Promise<void> {
   const valid = createRecallEvent();
   // A plausible mistake the schema must catch: MsgSeq as a string (the schema does not convert).
   const rejected = { ...valid, MsgSeqList: [{ MsgSeq: '130', MsgId: 'x' }] } as unknown as object;
-  const results: MicroResult[] = [
-    await measure('valid', valid, durationMs, rounds),
-    await measure('rejected', rejected, durationMs, rounds),
+  const runners = [
+    await prepare('valid', valid),
+    await prepare('rejected', rejected),
+    await prepare('c2c-valid', createC2CRecallEvent(), C2C_RECALL_COMMAND),
   ];
-  process.stdout.write(JSON.stringify(results));
+  // The cases take turns round by round, so that a change in the machine's load touches them alike
+  // and their ratios hold. Round 0 warms the JIT and is not counted.
+  for (let index = 0; index < rounds + 1; index++) {
+    for (const runner of runners) {
+      const [perSecond, perCpuSecond] = await round(runner, durationMs);
+      if (index === 0) continue;
+      runner.result.rounds.push(perSecond);
+      runner.result.cpuRounds.push(perCpuSecond);
+    }
+  }
+  process.stdout.write(JSON.stringify(runners.map((runner) => runner.result)));
 }
 
 if (require.main === module) void main();

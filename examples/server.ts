@@ -1,7 +1,7 @@
 // A complete Express app receiving Tencent Cloud Chat callbacks. In your own app, import from
 // 'tencent-chat-recall-webhook' and 'tencent-chat-recall-webhook/testing'.
 import express, { type Express } from 'express';
-import { recallWebhook, type GroupRecallEvent } from '../lib';
+import { recallWebhook, type C2CRecallEvent, type GroupRecallEvent } from '../lib';
 import { createCallbackQuery, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
 
 export const CALLBACK_PATH = '/tencent-chat/callback';
@@ -26,6 +26,11 @@ export function createExampleApp({ sdkAppId, token, log = console.log }: Example
         log(
           `recall group=${event.groupId}${topic} by=${event.operatorAccount} seq=${seqs} at=${new Date(event.eventTime).toISOString()}`,
         );
+      },
+      onC2CRecall: (event: C2CRecallEvent) => {
+        const at = event.eventTime === undefined ? '' : ` at=${new Date(event.eventTime).toISOString()}`;
+        const unread = event.unreadMsgNum === undefined ? '' : ` unread=${event.unreadMsgNum}`;
+        log(`recall c2c from=${event.fromAccount} to=${event.toAccount} msgKey=${event.msgKey}${unread}${at}`);
       },
       onError: (error, context) => log(`recall handler failed (${context.stage}): ${String(error)}`),
     }),
@@ -63,7 +68,7 @@ if (require.main === module) {
     console.log('Try it:');
     console.log(curlCommand(`http://${host}:${port}`, sdkAppId, token));
     if (token) console.log('(the Sign is valid for 60 seconds; restart for a fresh command)');
-    console.log('or, with the simulator:');
+    console.log('or, with the simulator (add --c2c for a one-to-one recall):');
     console.log(
       `npm run simulate -- send http://${host}:${port}${CALLBACK_PATH} --sdk-app-id ${sdkAppId}${token ? ' --token "$CALLBACK_TOKEN"' : ''}`,
     );

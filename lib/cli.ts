@@ -3,12 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import Joi from 'joi';
 import {
+  createC2CRecallEvent,
   createCallbackQuery,
   createMsgSeqList,
   createRecallEvent,
   DEMO_SDK_APP_ID,
+  type C2CRecallEventOverrides,
   type RecallEventOverrides,
 } from './testing';
+import { C2C_RECALL_COMMAND, RECALL_COMMAND } from './types';
 
 /** Where the CLI writes; each call is one or more whole lines. */
 export interface CliIo {
@@ -35,13 +38,19 @@ const OPTIONS = {
   'topic-id': { type: 'string' },
   seq: { type: 'string' },
   operator: { type: 'string' },
+  c2c: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'msg-key': { type: 'string' },
   platform: { type: 'string' },
   body: { type: 'string' },
   timeout: { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
 
-const BODY_FLAGS = ['type', 'group-id', 'topic-id', 'seq', 'operator'] as const;
+const GROUP_BODY_FLAGS = ['type', 'group-id', 'topic-id', 'seq', 'operator'] as const;
+const C2C_BODY_FLAGS = ['from', 'to', 'msg-key'] as const;
+const BODY_FLAGS = [...GROUP_BODY_FLAGS, ...C2C_BODY_FLAGS] as const;
 
 const msgSeqs = Joi.string()
   .custom((value: string) => {
@@ -71,6 +80,10 @@ const sendSchema = Joi.object({
   'topic-id': Joi.string().allow('').label('--topic-id'),
   seq: msgSeqs.label('--seq'),
   operator: Joi.string().allow('').label('--operator'),
+  c2c: Joi.boolean().default(false),
+  from: Joi.string().label('--from'),
+  to: Joi.string().label('--to'),
+  'msg-key': Joi.string().label('--msg-key'),
   platform: Joi.string().label('--platform'),
   body: Joi.string().label('--body'),
   timeout: Joi.number()
@@ -95,6 +108,10 @@ interface SendArgs {
   'topic-id'?: string;
   seq?: number[];
   operator?: string;
+  c2c: boolean;
+  from?: string;
+  to?: string;
+  'msg-key'?: string;
   platform?: string;
   body?: string;
   timeout: number;
@@ -149,6 +166,14 @@ function validate(flags: Record<string, unknown>): SendArgs {
     const clash = BODY_FLAGS.find((flag) => args[flag] !== undefined);
     if (clash) throw new UsageError(`--body cannot be combined with --${clash}: the file is the whole body`);
   }
+  const otherKindFlag = (args.c2c ? GROUP_BODY_FLAGS : C2C_BODY_FLAGS).find((flag) => args[flag] !== undefined);
+  if (otherKindFlag !== undefined) {
+    throw new UsageError(
+      args.c2c
+        ? `--${otherKindFlag} shapes a group recall: it cannot be combined with --c2c`
+        : `--${otherKindFlag} shapes a one-to-one recall: add --c2c`,
+    );
+  }
   return args;
 }
 
@@ -161,7 +186,11 @@ interface CallbackRequest {
 
 async function buildRequest(args: SendArgs): Promise<CallbackRequest> {
   const url = new URL(args.url);
-  const query = createCallbackQuery(args['sdk-app-id'], { token: args.token, optPlatform: args.platform });
+  const query = createCallbackQuery(args['sdk-app-id'], {
+    token: args.token,
+    optPlatform: args.platform,
+    callbackCommand: args.c2c ? C2C_RECALL_COMMAND : RECALL_COMMAND,
+  });
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   if (args.body !== undefined) {
     const body = await readFile(args.body).catch((error: NodeJS.ErrnoException) => {
@@ -169,14 +198,26 @@ async function buildRequest(args: SendArgs): Promise<CallbackRequest> {
     });
     return { url, body, curlData: `--data-binary ${shellQuote('@' + args.body)}` };
   }
+  const body = JSON.stringify(args.c2c ? buildC2CRecall(args) : buildGroupRecall(args));
+  return { url, body, curlData: `--data-raw ${shellQuote(body)}` };
+}
+
+function buildGroupRecall(args: SendArgs): object {
   const overrides: RecallEventOverrides = {};
   if (args.type !== undefined) overrides.Type = args.type;
   if (args['group-id'] !== undefined) overrides.GroupId = args['group-id'];
   if (args['topic-id'] !== undefined) overrides.TopicId = args['topic-id'] || undefined;
   if (args.seq !== undefined) overrides.MsgSeqList = createMsgSeqList(args.seq);
   if (args.operator !== undefined) overrides.Operator_Account = args.operator;
-  const body = JSON.stringify(createRecallEvent(overrides));
-  return { url, body, curlData: `--data-raw ${shellQuote(body)}` };
+  return createRecallEvent(overrides);
+}
+
+function buildC2CRecall(args: SendArgs): object {
+  const overrides: C2CRecallEventOverrides = {};
+  if (args.from !== undefined) overrides.From_Account = args.from;
+  if (args.to !== undefined) overrides.To_Account = args.to;
+  if (args['msg-key'] !== undefined) overrides.MsgKey = args['msg-key'];
+  return createC2CRecallEvent(overrides);
 }
 
 async function send(args: SendArgs, io: CliIo): Promise<number> {
@@ -251,7 +292,8 @@ function shellQuote(text: string): string {
 function mainHelp(): string {
   return `Usage: ${PROGRAM} <command> [options]
 
-Simulates Tencent Cloud Chat's Group.CallbackAfterRecallMsg webhook, to test a receiver locally.
+Simulates Tencent Cloud Chat's recall webhooks, Group.CallbackAfterRecallMsg and
+C2C.CallbackAfterMsgWithDraw, to test a receiver locally.
 
 Commands:
   send <url>    post one recall callback to <url>, the way Tencent would
@@ -264,13 +306,14 @@ Exit codes: 0 the answer was HTTP 200 with ActionStatus OK; 1 any other answer, 
 
 function sendHelp(): string {
   const sample = createRecallEvent();
+  const c2cSample = createC2CRecallEvent();
   const sampleQuery = createCallbackQuery(DEMO_SDK_APP_ID);
   return `Usage: ${PROGRAM} send <url> [options]
 
-Posts one Group.CallbackAfterRecallMsg callback to <url>, your callback URL, the way Tencent
-would: a POST with Content-Type: application/json, the query SdkAppid, CallbackCommand,
-contenttype, ClientIP, OptPlatform (and RequestTime, Sign with --token) added to <url>, and a
-JSON body. Prints the request, the HTTP status and the answer.
+Posts one Group.CallbackAfterRecallMsg callback (with --c2c, one C2C.CallbackAfterMsgWithDraw)
+to <url>, your callback URL, the way Tencent would: a POST with Content-Type: application/json,
+the query SdkAppid, CallbackCommand, contenttype, ClientIP, OptPlatform (and RequestTime, Sign
+with --token) added to <url>, and a JSON body. Prints the request, the HTTP status and the answer.
 
 Options:
   --sdk-app-id N   SdkAppid in the query (default ${DEMO_SDK_APP_ID}, the example server's demo app)
@@ -280,8 +323,12 @@ Options:
   --topic-id T     TopicId (default a topic of the group for Community, none otherwise; '' for none)
   --seq 1,2,3      MsgSeq of each recalled message, comma-separated (default one message)
   --operator A     Operator_Account, the UserID who recalled (default ${sample.Operator_Account})
+  --c2c            send a one-to-one recall instead (not with the five group flags above)
+  --from A         with --c2c: From_Account, the message's sender (default ${c2cSample.From_Account})
+  --to B           with --c2c: To_Account, the message's recipient (default ${c2cSample.To_Account})
+  --msg-key K      with --c2c: MsgKey, the recalled message's key (default a new one, like ${c2cSample.MsgKey})
   --platform P     OptPlatform: RESTAPI, Web, Android, iOS, Windows, Mac, iPad... (default ${sampleQuery.OptPlatform})
-  --body FILE      send the bytes of FILE as the body (not with --type, --group-id, --topic-id, --seq, --operator)
+  --body FILE      send the bytes of FILE as the body (not with the flags that shape the body)
   --timeout MS     give up without an answer after MS milliseconds, at most ${MAX_TIMER_MS} (default ${TENCENT_DEADLINE_MS}, Tencent's deadline)
   --dry-run        print the equivalent curl command instead of sending
   -h, --help       show this help
@@ -290,7 +337,8 @@ Exit codes: 0 the answer was HTTP 200 with ActionStatus OK; 1 any other answer, 
 
 Examples:
   ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback
-  ${PROGRAM} send https://example.com/im --sdk-app-id 1400123456 --token "$CALLBACK_TOKEN" --type Public --seq 130,131`;
+  ${PROGRAM} send https://example.com/im --sdk-app-id 1400123456 --token "$CALLBACK_TOKEN" --type Public --seq 130,131
+  ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback --c2c --from jared --to Jonh --msg-key 48374_2837546_1557481126`;
 }
 
 if (require.main === module) {

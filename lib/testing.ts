@@ -1,5 +1,12 @@
 import { signRequestTime } from './signature';
-import { RECALL_COMMAND, type GroupRecallCallbackBody, type OptPlatform, type RecalledMessageWire } from './types';
+import {
+  C2C_RECALL_COMMAND,
+  RECALL_COMMAND,
+  type C2CRecallCallbackBody,
+  type GroupRecallCallbackBody,
+  type OptPlatform,
+  type RecalledMessageWire,
+} from './types';
 
 export { signRequestTime };
 
@@ -7,6 +14,8 @@ export { signRequestTime };
 export const DEMO_SDK_APP_ID = 1400000000;
 
 const DEMO_OPERATOR_ACCOUNT = 'user_alice';
+const DEMO_RECIPIENT_ACCOUNT = 'user_bob';
+const DEMO_UNREAD_MSG_NUM = 1;
 // Community group IDs start with `@TGS#_`; a topic's ID is its community's ID plus `@TOPIC#_<name>`.
 const DEMO_COMMUNITY_ID = '@TGS#_@TGS#cQVLVHIM62CJ';
 const DEMO_TOPIC_SUFFIX = '@TOPIC#_TestTopic';
@@ -16,6 +25,9 @@ const DEMO_CLIENT_IP = '127.0.0.1';
 const DEMO_OPT_PLATFORM: OptPlatform = 'Android';
 
 let nextMsgSeq = 100;
+// One-to-one MsgSeqs are per conversation and much larger than group ones; 48374 is the one in
+// Tencent's sample MsgKey.
+let nextC2CMsgSeq = 48374;
 
 /**
  * Fields to put over `createRecallEvent`'s defaults. A field set to `undefined` is left out of
@@ -46,6 +58,45 @@ export function createRecallEvent(overrides: RecallEventOverrides = {}): GroupRe
     EventTime: String(eventTime),
     ...overrides,
   };
+  return withoutUndefinedFields(body);
+}
+
+/**
+ * Fields to put over `createC2CRecallEvent`'s defaults. A field set to `undefined` is left out of
+ * the body, so `{ EventTime: undefined }` is the English page's sample and `{ UnreadMsgNum: undefined }`
+ * the Chinese page's.
+ */
+export type C2CRecallEventOverrides = {
+  [Field in keyof C2CRecallCallbackBody]?: C2CRecallCallbackBody[Field] | undefined;
+};
+
+/**
+ * A valid `C2C.CallbackAfterMsgWithDraw` wire body with realistic defaults: a message from
+ * `user_alice` to `user_bob` with a new MsgKey in Tencent's format (`<MsgSeq>_<MsgRandom>_<send
+ * time in s>`, as `admin_getroammsg` returns it and `admin_msgwithdraw` takes it), `UnreadMsgNum`
+ * (the English page's field) and `EventTime` now as a number (the Chinese page's). `overrides`
+ * are merged over the defaults.
+ */
+export function createC2CRecallEvent(overrides: C2CRecallEventOverrides = {}): C2CRecallCallbackBody {
+  const eventTime = Date.now();
+  const body: C2CRecallCallbackBody = {
+    CallbackCommand: C2C_RECALL_COMMAND,
+    From_Account: DEMO_OPERATOR_ACCOUNT,
+    To_Account: DEMO_RECIPIENT_ACCOUNT,
+    MsgKey: createMsgKey(nextC2CMsgSeq++, eventTime),
+    UnreadMsgNum: DEMO_UNREAD_MSG_NUM,
+    EventTime: eventTime,
+    ...overrides,
+  };
+  return withoutUndefinedFields(body);
+}
+
+// The MsgRandom is derived from the MsgSeq so that a key is stable for a given message.
+function createMsgKey(msgSeq: number, sentAt: number): string {
+  return `${msgSeq}_${2837546 + msgSeq}_${Math.floor(sentAt / 1000)}`;
+}
+
+function withoutUndefinedFields<Body extends Record<string, unknown>>(body: Body): Body {
   for (const [field, value] of Object.entries(body)) {
     if (value === undefined) delete body[field];
   }
@@ -73,8 +124,11 @@ export interface CallbackQueryOptions {
   clientIp?: string | undefined;
   /** Default `Android`. */
   optPlatform?: OptPlatform | undefined;
-  /** The command in the query; default `Group.CallbackAfterRecallMsg`. */
-  callbackCommand?: string | undefined;
+  /**
+   * The command in the query; default `Group.CallbackAfterRecallMsg`. `C2C.CallbackAfterMsgWithDraw`
+   * (`C2C_RECALL_COMMAND`) goes with `createC2CRecallEvent`; any other command is sent as given.
+   */
+  callbackCommand?: typeof RECALL_COMMAND | typeof C2C_RECALL_COMMAND | (string & {}) | undefined;
 }
 
 /**

@@ -8,13 +8,15 @@ import {
   type RecallHandler,
   type RecallWebhookOptions,
 } from '../../lib';
-import { createCallbackQuery, createRecallEvent } from '../../lib/testing';
+import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../../lib/testing';
+import { C2C_RECALL_COMMAND } from '../../lib';
 import { listen, send, type RunningServer } from './http';
 import { SDK_APP_ID } from './support';
 
 const TIMEOUT_MS = 50;
 const BODY_TIMEOUT_MS = 100;
 const path = `/callback?${new URLSearchParams(createCallbackQuery(SDK_APP_ID))}`;
+const c2cPath = `/callback?${new URLSearchParams(createCallbackQuery(SDK_APP_ID, { callbackCommand: C2C_RECALL_COMMAND }))}`;
 const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
 const FAILED = { ActionStatus: 'FAIL', ErrorInfo: 'the recall handler failed', ErrorCode: 1 };
 
@@ -236,6 +238,7 @@ describe('Express over HTTP: clients that misbehave', () => {
         limit: 1024,
         bodyTimeoutMs: BODY_TIMEOUT_MS,
         onRecall: (event) => void recalls.push(event),
+        onC2CRecall: (event) => void recalls.push(event),
         onError: (error) => void reports.push(error),
       }),
     );
@@ -248,7 +251,7 @@ describe('Express over HTTP: clients that misbehave', () => {
     reports.length = 0;
   });
 
-  const head = (headers: string) => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`;
+  const head = (headers: string, target = path) => `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`;
   const connections = () =>
     new Promise<number>((resolve) => running.server.getConnections((_, count) => resolve(count)));
 
@@ -275,21 +278,26 @@ describe('Express over HTTP: clients that misbehave', () => {
     await expectServerStillAnswers();
   });
 
-  test('a body that never finishes arriving: 408 FAIL after bodyTimeoutMs and the server closes the connection', async () => {
-    const body = JSON.stringify(createRecallEvent());
-    const exchange = await rawExchange(running.port, head(`Content-Length: ${body.length}\r\n`), (socket) =>
-      socket.write(body.slice(0, 40)),
-    );
-    expect(exchange.closedByServer).toBe(true);
-    const answer = parseRaw(exchange.received);
-    expect(answer.status).toBe(408);
-    expect(answer.headers).toContain('connection: close');
-    expect(answer.body).toEqual({ ActionStatus: 'FAIL', ErrorInfo: 'request body timed out', ErrorCode: 1 });
-    expect(await eventually(async () => (await connections()) === 0)).toBe(true);
-    expect(recalls).toEqual([]);
-    expect(reports).toEqual([]);
-    await expectServerStillAnswers();
-  });
+  test.each([
+    ['group recall', path, JSON.stringify(createRecallEvent())],
+    ['one-to-one recall', c2cPath, JSON.stringify(createC2CRecallEvent())],
+  ])(
+    'a %s body that never finishes arriving: 408 FAIL after bodyTimeoutMs and the server closes the connection',
+    async (_kind, target, body) => {
+      const exchange = await rawExchange(running.port, head(`Content-Length: ${body.length}\r\n`, target), (socket) =>
+        socket.write(body.slice(0, 40)),
+      );
+      expect(exchange.closedByServer).toBe(true);
+      const answer = parseRaw(exchange.received);
+      expect(answer.status).toBe(408);
+      expect(answer.headers).toContain('connection: close');
+      expect(answer.body).toEqual({ ActionStatus: 'FAIL', ErrorInfo: 'request body timed out', ErrorCode: 1 });
+      expect(await eventually(async () => (await connections()) === 0)).toBe(true);
+      expect(recalls).toEqual([]);
+      expect(reports).toEqual([]);
+      await expectServerStillAnswers();
+    },
+  );
 
   test('a chunked body trickled one byte at a time: 408 FAIL, connection closed', async () => {
     let timer: NodeJS.Timeout | undefined;
@@ -340,11 +348,12 @@ describe('Fetch handler: bodies that misbehave', () => {
     limit: 1024,
     bodyTimeoutMs: BODY_TIMEOUT_MS,
     onRecall: (event) => void recalls.push(event),
+    onC2CRecall: (event) => void recalls.push(event),
   });
   beforeEach(() => (recalls.length = 0));
 
-  function requestWith(body: ReadableStream<Uint8Array>): Request {
-    return new Request(`http://127.0.0.1${path}`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+  function requestWith(body: ReadableStream<Uint8Array>, target = path): Request {
+    return new Request(`http://127.0.0.1${target}`, { method: 'POST', body, duplex: 'half' } as RequestInit);
   }
 
   test('a stream that errors mid-body: 400 FAIL', async () => {
@@ -362,7 +371,10 @@ describe('Fetch handler: bodies that misbehave', () => {
     expect(recalls).toEqual([]);
   });
 
-  test('a stream that stalls: 408 FAIL after bodyTimeoutMs and the stream is cancelled', async () => {
+  test.each([
+    ['group recall', path],
+    ['one-to-one recall', c2cPath],
+  ])('a %s stream that stalls: 408 FAIL after bodyTimeoutMs and the stream is cancelled', async (_kind, target) => {
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -372,7 +384,7 @@ describe('Fetch handler: bodies that misbehave', () => {
         cancelled = true;
       },
     });
-    const response = await handler(requestWith(body));
+    const response = await handler(requestWith(body, target));
     expect([response!.status, await response!.json()]).toEqual([
       408,
       { ActionStatus: 'FAIL', ErrorInfo: 'request body timed out', ErrorCode: 1 },

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import fc from 'fast-check';
-import { recallWebhook, type ErrorContext, type GroupRecallEvent } from '../../lib';
+import { recallWebhook, C2C_RECALL_COMMAND, RECALL_COMMAND, type ErrorContext, type RecallEvent } from '../../lib';
 import { listen, send, type RunningServer } from './http';
 import {
   CASE_HEADER,
@@ -21,12 +21,18 @@ import {
   TOLERANCE_SECONDS,
 } from './support';
 
-const calls = new Map<string, GroupRecallEvent[]>();
+const calls = new Map<string, RecallEvent[]>();
 const reports = new Map<string, Array<{ error: unknown; context: ErrorContext<Request> }>>();
 const passedOn = new Map<string, number>();
 const answersWritten = new Map<string, number>();
 const routeErrors: unknown[] = [];
 const thrown = new Error('handler failure');
+
+function record(event: RecallEvent, req: Request): void {
+  const id = req.get(CASE_HEADER)!;
+  calls.set(id, [...(calls.get(id) ?? []), event]);
+  if (req.get(FAIL_HEADER) === 'true') throw thrown;
+}
 
 function middleware(tokenRequired: boolean) {
   return recallWebhook({
@@ -35,11 +41,8 @@ function middleware(tokenRequired: boolean) {
     toleranceSeconds: TOLERANCE_SECONDS,
     now: () => NOW,
     limit: LIMIT,
-    onRecall: (event, req) => {
-      const id = req.get(CASE_HEADER)!;
-      calls.set(id, [...(calls.get(id) ?? []), event]);
-      if (req.get(FAIL_HEADER) === 'true') throw thrown;
-    },
+    onRecall: (event, req) => record(event, req),
+    onC2CRecall: (event, req) => record(event, req),
     onError: (error, context) => {
       const id = context.request.get(CASE_HEADER)!;
       reports.set(id, [...(reports.get(id) ?? []), { error, context }]);
@@ -83,11 +86,12 @@ afterAll(async () => {
 
 describe('Express middleware over HTTP under generated requests', () => {
   test(
-    'every request is passed on once or answered once, as the README says; valid events reach onRecall once',
+    'every request is passed on once or answered once, as the README says; valid events reach their handler once',
     async () => {
       const prototypeBefore = objectPrototypeSnapshot();
       let nextId = 0;
-      let accepted = 0;
+      // Valid events delivered, by command.
+      const accepted = new Map<unknown, number>();
 
       await fc.assert(
         fc.asyncProperty(fuzzCase, fc.boolean(), async (fuzz, tokenRequired) => {
@@ -120,7 +124,7 @@ describe('Express middleware over HTTP under generated requests', () => {
             expect(calls.has(id)).toBe(false);
             expect(reports.has(id)).toBe(false);
           } else {
-            accepted++;
+            accepted.set(expected.event.CallbackCommand, (accepted.get(expected.event.CallbackCommand) ?? 0) + 1);
             expect(calls.get(id)).toHaveLength(1);
             expectEventFor(calls.get(id)![0], expected.event);
             if (expected.status === 500) {
@@ -135,8 +139,14 @@ describe('Express middleware over HTTP under generated requests', () => {
         }),
         fuzzParameters(1000),
       );
-      expect(accepted).toBeGreaterThan(nextId / 10);
-      console.log(`Express middleware: ${nextId} generated requests over HTTP, ${accepted} valid events delivered`);
+      // The generators must reach the end of the pipeline often, for both commands, or the property says little.
+      const delivered = [...accepted.values()].reduce((sum, count) => sum + count, 0);
+      expect(delivered).toBeGreaterThan(nextId / 10);
+      expect(accepted.get(RECALL_COMMAND)).toBeGreaterThan(nextId / 40);
+      expect(accepted.get(C2C_RECALL_COMMAND)).toBeGreaterThan(nextId / 40);
+      console.log(
+        `Express middleware: ${nextId} generated requests over HTTP, ${delivered} valid events delivered (${[...accepted].map(([command, count]) => `${count} ${String(command)}`).join(', ')})`,
+      );
     },
     fuzzTimeout(60_000),
   );

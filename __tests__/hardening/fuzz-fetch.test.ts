@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { createRecallHandler, type ErrorContext, type GroupRecallEvent } from '../../lib';
+import {
+  createRecallHandler,
+  C2C_RECALL_COMMAND,
+  RECALL_COMMAND,
+  type ErrorContext,
+  type RecallEvent,
+} from '../../lib';
 import {
   CASE_HEADER,
   expectedOutcome,
@@ -42,10 +48,16 @@ function toRequest(fuzz: FuzzCase, id: number): Request {
   return new Request(url, { method: fuzz.method, headers, body, duplex: 'half' } as RequestInit);
 }
 
-const calls: GroupRecallEvent[] = [];
+const calls: RecallEvent[] = [];
 const reports: Array<{ error: unknown; context: ErrorContext<Request> }> = [];
 const thrown = new Error('handler failure');
 let currentId = '';
+
+function record(event: RecallEvent, request: Request): void {
+  expect(request.headers.get(CASE_HEADER)).toBe(currentId);
+  calls.push(event);
+  if (request.headers.get(FAIL_HEADER) === 'true') throw thrown;
+}
 
 function handlerFor(tokenRequired: boolean, respond: 'after-callback' | 'immediately') {
   return createRecallHandler({
@@ -55,11 +67,8 @@ function handlerFor(tokenRequired: boolean, respond: 'after-callback' | 'immedia
     now: () => NOW,
     limit: LIMIT,
     respond,
-    onRecall: (event, request) => {
-      expect(request.headers.get(CASE_HEADER)).toBe(currentId);
-      calls.push(event);
-      if (request.headers.get(FAIL_HEADER) === 'true') throw thrown;
-    },
+    onRecall: (event, request) => record(event, request),
+    onC2CRecall: (event, request) => record(event, request),
     onError: (error, context) => reports.push({ error, context }),
   });
 }
@@ -73,11 +82,12 @@ const handlers: Record<string, (request: Request) => Promise<Response | null>> =
 
 describe('Fetch handler under generated requests', () => {
   test(
-    'every request is passed on or answered once, as the README says; valid events reach onRecall once',
+    'every request is passed on or answered once, as the README says; valid events reach their handler once',
     async () => {
       const prototypeBefore = objectPrototypeSnapshot();
       let nextId = 0;
-      let accepted = 0;
+      // Valid events delivered, by command.
+      const accepted = new Map<unknown, number>();
 
       await fc.assert(
         fc.asyncProperty(
@@ -113,7 +123,7 @@ describe('Fetch handler under generated requests', () => {
               expect(calls).toHaveLength(0);
               expect(reports).toHaveLength(0);
             } else {
-              accepted++;
+              accepted.set(expected.event.CallbackCommand, (accepted.get(expected.event.CallbackCommand) ?? 0) + 1);
               expect(calls).toHaveLength(1);
               expectEventFor(calls[0], expected.event);
               if (expected.status === 500) {
@@ -130,9 +140,14 @@ describe('Fetch handler under generated requests', () => {
         ),
         fuzzParameters(2000),
       );
-      // The generators must reach the end of the pipeline often, or the property says little.
-      expect(accepted).toBeGreaterThan(nextId / 5);
-      console.log(`Fetch handler: ${nextId} generated requests, ${accepted} valid events delivered`);
+      // The generators must reach the end of the pipeline often, for both commands, or the property says little.
+      const delivered = [...accepted.values()].reduce((sum, count) => sum + count, 0);
+      expect(delivered).toBeGreaterThan(nextId / 5);
+      expect(accepted.get(RECALL_COMMAND)).toBeGreaterThan(nextId / 40);
+      expect(accepted.get(C2C_RECALL_COMMAND)).toBeGreaterThan(nextId / 40);
+      console.log(
+        `Fetch handler: ${nextId} generated requests, ${delivered} valid events delivered (${[...accepted].map(([command, count]) => `${count} ${String(command)}`).join(', ')})`,
+      );
     },
     fuzzTimeout(60_000),
   );

@@ -82,6 +82,11 @@ export function isOkAnswer(answer: { status: number; text: string }): boolean {
 /** A flood of generated requests (valid and invalid mixed), sent `concurrency` at a time. */
 export async function mixedFlood(count: number, concurrency: number, seed: number) {
   const delivered = new Map<string, number>();
+  const deliver = (req: express.Request) => {
+    const id = req.get(CASE_HEADER)!;
+    delivered.set(id, (delivered.get(id) ?? 0) + 1);
+    if (req.get(FAIL_HEADER) === 'true') throw new Error('handler failure');
+  };
   const app = express();
   app.use(
     '/callback',
@@ -91,11 +96,8 @@ export async function mixedFlood(count: number, concurrency: number, seed: numbe
       now: () => NOW,
       toleranceSeconds: TOLERANCE_SECONDS,
       limit: LIMIT,
-      onRecall: (_event, req) => {
-        const id = req.get(CASE_HEADER)!;
-        delivered.set(id, (delivered.get(id) ?? 0) + 1);
-        if (req.get(FAIL_HEADER) === 'true') throw new Error('handler failure');
-      },
+      onRecall: (_event, req) => deliver(req),
+      onC2CRecall: (_event, req) => deliver(req),
     }),
   );
   app.use((_req, res) => void res.status(204).end());

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { RECALL_COMMAND, type GroupRecallEvent } from '../../lib';
+import { C2C_RECALL_COMMAND, RECALL_COMMAND, type RecallEvent } from '../../lib';
 
 export const SDK_APP_ID = '1400000000';
 export const TOKEN = 'hardening-token';
@@ -60,6 +60,8 @@ const nearMissValues: unknown[] = [
   true,
   `${RECALL_COMMAND} `,
   RECALL_COMMAND.toLowerCase(),
+  C2C_RECALL_COMMAND,
+  RECALL_COMMAND,
   [{}],
   [{ MsgSeq: -1 }],
   [{ MsgSeq: '1' }],
@@ -93,101 +95,149 @@ const validEvent = fc.record(
   { requiredKeys: ['CallbackCommand', 'Operator_Account', 'Type', 'GroupId', 'MsgSeqList', 'EventTime'] },
 );
 
-const eventField = fc.constantFrom(
-  'CallbackCommand',
-  'Operator_Account',
-  'Type',
-  'GroupId',
-  'MsgSeqList',
-  'TopicId',
-  'EventTime',
-  'MsgSeqList.0',
-  'MsgSeqList.0.MsgSeq',
-  'MsgSeqList.0.MsgId',
+// MsgKeys in Tencent's format (<MsgSeq>_<MsgRandom>_<send time in s>) and any other non-empty string.
+const msgKey = fc.oneof(
+  fc.tuple(fc.maxSafeNat(), fc.nat(), fc.nat()).map((parts) => parts.join('_')),
+  fc.string({ minLength: 1 }),
+  fc.string({ unit: 'binary', minLength: 1 }),
 );
 
+const validC2CEvent = fc.record(
+  {
+    CallbackCommand: fc.constant(C2C_RECALL_COMMAND),
+    From_Account: anyString,
+    To_Account: anyString,
+    MsgKey: msgKey,
+    UnreadMsgNum: fc.maxSafeNat(),
+    EventTime: fc.oneof(fc.maxSafeNat(), fc.maxSafeNat().map(String)),
+    MsgRandom: fc.jsonValue({ maxDepth: 2 }),
+  },
+  { requiredKeys: ['CallbackCommand', 'From_Account', 'To_Account', 'MsgKey'] },
+);
+
+/** What the generators need of a recall command: its valid bodies and the paths of their fields. */
+interface RecallKind {
+  command: string;
+  validEvent: fc.Arbitrary<Record<string, unknown>>;
+  fields: string[];
+  /** String fields a huge value can go in. */
+  stringFields: string[];
+}
+
+const KINDS: RecallKind[] = [
+  {
+    command: RECALL_COMMAND,
+    validEvent,
+    fields: [
+      'CallbackCommand',
+      'Operator_Account',
+      'Type',
+      'GroupId',
+      'MsgSeqList',
+      'TopicId',
+      'EventTime',
+      'MsgSeqList.0',
+      'MsgSeqList.0.MsgSeq',
+      'MsgSeqList.0.MsgId',
+    ],
+    stringFields: ['GroupId', 'Operator_Account', 'Type', 'TopicId'],
+  },
+  {
+    command: C2C_RECALL_COMMAND,
+    validEvent: validC2CEvent,
+    fields: ['CallbackCommand', 'From_Account', 'To_Account', 'MsgKey', 'UnreadMsgNum', 'EventTime'],
+    stringFields: ['From_Account', 'To_Account', 'MsgKey'],
+  },
+];
+
 /** A valid event with one field deleted or replaced by any JSON value. */
-const mutatedEvent = fc
-  .tuple(validEvent, eventField, fc.option(anyValue, { nil: undefined }))
-  .map(([event, path, value]) => {
-    const copy = structuredClone(event) as Record<string, unknown>;
-    const keys = path.split('.');
-    let target = copy as Record<string, unknown>;
-    for (const key of keys.slice(0, -1)) target = target[key] as Record<string, unknown>;
-    const last = keys[keys.length - 1];
-    if (value === undefined) delete target[last];
-    else target[last] = value;
-    return copy;
-  });
+const mutatedEvent = (kind: RecallKind) =>
+  fc
+    .tuple(kind.validEvent, fc.constantFrom(...kind.fields), fc.option(anyValue, { nil: undefined }))
+    .map(([event, path, value]) => {
+      const copy = structuredClone(event) as Record<string, unknown>;
+      const keys = path.split('.');
+      let target = copy as Record<string, unknown>;
+      for (const key of keys.slice(0, -1)) target = target[key] as Record<string, unknown>;
+      const last = keys[keys.length - 1];
+      if (value === undefined) delete target[last];
+      else target[last] = value;
+      return copy;
+    });
 
 /** JSON text tricks no `JSON.stringify` produces: `__proto__`/`constructor` keys and duplicated keys. */
-const trickyText = fc
-  .tuple(
-    validEvent,
-    fc.constantFrom(
-      '__proto__',
-      'constructor',
-      'prototype',
-      'toString',
-      'hasOwnProperty',
-      'CallbackCommand',
-      'GroupId',
-    ),
-    anyValue,
-    fc.constantFrom('first', 'last', 'nested'),
-  )
-  .map(([event, key, value, where]) => {
-    const text = JSON.stringify(event);
-    const member = `${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}`;
-    if (where === 'first') return `{${member},${text.slice(1)}`;
-    if (where === 'last') return `${text.slice(0, -1)},${member}}`;
-    return `${text.slice(0, -1)},"Nested":{${member},"__proto__":{"polluted":true}}}`;
-  });
+const trickyText = (kind: RecallKind) =>
+  fc
+    .tuple(
+      kind.validEvent,
+      fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'prototype',
+        'toString',
+        'hasOwnProperty',
+        ...kind.fields.slice(0, 4),
+      ),
+      anyValue,
+      fc.constantFrom('first', 'last', 'nested'),
+    )
+    .map(([event, key, value, where]) => {
+      const text = JSON.stringify(event);
+      const member = `${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}`;
+      if (where === 'first') return `{${member},${text.slice(1)}`;
+      if (where === 'last') return `${text.slice(0, -1)},${member}}`;
+      return `${text.slice(0, -1)},"Nested":{${member},"__proto__":{"polluted":true}}}`;
+    });
 
-const deepNesting = fc
-  .tuple(fc.integer({ min: 1, max: 6000 }), fc.constantFrom('array', 'object', 'inside-event'), validEvent)
-  .map(([depth, shape, event]) => {
-    if (shape === 'array') return '['.repeat(depth) + ']'.repeat(depth);
-    if (shape === 'object') return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-    return `${JSON.stringify(event).slice(0, -1)},"Deep":${'['.repeat(depth)}${']'.repeat(depth)}}`;
-  });
+const deepNesting = (kind: RecallKind) =>
+  fc
+    .tuple(fc.integer({ min: 1, max: 6000 }), fc.constantFrom('array', 'object', 'inside-event'), kind.validEvent)
+    .map(([depth, shape, event]) => {
+      if (shape === 'array') return '['.repeat(depth) + ']'.repeat(depth);
+      if (shape === 'object') return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+      return `${JSON.stringify(event).slice(0, -1)},"Deep":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    });
 
-const hugeValues = fc
-  .tuple(
-    validEvent,
-    fc.constantFrom('GroupId', 'Operator_Account', 'Type', 'TopicId'),
-    fc.integer({ min: LIMIT - 400, max: LIMIT + 400 }),
-    fc.constantFrom('1e400', '-1e400', '9007199254740993', '123456789012345678901234567890', '-0', '0.0'),
-  )
-  .chain(([event, field, length, number]) =>
-    fc.constantFrom(
-      JSON.stringify({ ...event, [field]: 'x'.repeat(length) }),
-      `${JSON.stringify(event).slice(0, -1)},"Huge":${number}}`,
-      JSON.stringify({ ...event, MsgSeqList: [{ MsgSeq: 1 }] }).replace('"MsgSeq":1', `"MsgSeq":${number}`),
-      JSON.stringify({ ...event, EventTime: 1 }).replace('"EventTime":1', `"EventTime":${number}`),
-    ),
-  );
+const hugeValues = (kind: RecallKind) =>
+  fc
+    .tuple(
+      kind.validEvent,
+      fc.constantFrom(...kind.stringFields),
+      fc.integer({ min: LIMIT - 400, max: LIMIT + 400 }),
+      fc.constantFrom('1e400', '-1e400', '9007199254740993', '123456789012345678901234567890', '-0', '0.0'),
+    )
+    .chain(([event, field, length, number]) =>
+      fc.constantFrom(
+        JSON.stringify({ ...event, [field]: 'x'.repeat(length) }),
+        `${JSON.stringify(event).slice(0, -1)},"Huge":${number}}`,
+        kind.command === RECALL_COMMAND
+          ? JSON.stringify({ ...event, MsgSeqList: [{ MsgSeq: 1 }] }).replace('"MsgSeq":1', `"MsgSeq":${number}`)
+          : JSON.stringify({ ...event, UnreadMsgNum: 1 }).replace('"UnreadMsgNum":1', `"UnreadMsgNum":${number}`),
+        JSON.stringify({ ...event, EventTime: 1 }).replace('"EventTime":1', `"EventTime":${number}`),
+      ),
+    );
 
 const whitespace = fc.constantFrom('', ' ', '\n', '\t\r\n ');
 const encoder = new TextEncoder();
 
-const bodyArbitrary: fc.Arbitrary<Uint8Array> = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc
-      .tuple(validEvent, whitespace, whitespace, fc.boolean())
-      .map(([event, before, after, bom]) =>
-        encoder.encode(`${bom ? '\ufeff' : ''}${before}${JSON.stringify(event)}${after}`),
-      ),
-  },
-  { weight: 3, arbitrary: mutatedEvent.map((event) => encoder.encode(JSON.stringify(event))) },
-  { weight: 2, arbitrary: trickyText.map((text) => encoder.encode(text)) },
-  { weight: 1, arbitrary: fc.jsonValue().map((value) => encoder.encode(JSON.stringify(value) ?? '')) },
-  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((text) => encoder.encode(text)) },
-  { weight: 1, arbitrary: deepNesting.map((text) => encoder.encode(text)) },
-  { weight: 1, arbitrary: hugeValues.map((text) => encoder.encode(text)) },
-);
+const bodyArbitrary = (kind: RecallKind): fc.Arbitrary<Uint8Array> =>
+  fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc
+        .tuple(kind.validEvent, whitespace, whitespace, fc.boolean())
+        .map(([event, before, after, bom]) =>
+          encoder.encode(`${bom ? '\ufeff' : ''}${before}${JSON.stringify(event)}${after}`),
+        ),
+    },
+    { weight: 3, arbitrary: mutatedEvent(kind).map((event) => encoder.encode(JSON.stringify(event))) },
+    { weight: 2, arbitrary: trickyText(kind).map((text) => encoder.encode(text)) },
+    { weight: 1, arbitrary: fc.jsonValue().map((value) => encoder.encode(JSON.stringify(value) ?? '')) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((text) => encoder.encode(text)) },
+    { weight: 1, arbitrary: deepNesting(kind).map((text) => encoder.encode(text)) },
+    { weight: 1, arbitrary: hugeValues(kind).map((text) => encoder.encode(text)) },
+  );
 
 function signFor(requestTime: string): string {
   return createHash('sha256')
@@ -220,26 +270,33 @@ const sdkAppIdParams: fc.Arbitrary<Param[]> = fc.oneof(
   },
 );
 
-const commandParams: fc.Arbitrary<Param[]> = fc.oneof(
-  { weight: 24, arbitrary: fc.constant<Param[]>([['CallbackCommand', RECALL_COMMAND]]) },
-  {
-    weight: 2,
-    arbitrary: fc
-      .oneof(
-        fc.constantFrom('Group.CallbackAfterSendMsg', RECALL_COMMAND.toLowerCase(), `${RECALL_COMMAND} `, ''),
-        anyString,
-      )
-      .map((command): Param[] => [['CallbackCommand', command]]),
-  },
-  { weight: 1, arbitrary: fc.constant<Param[]>([]) },
-  {
-    weight: 1,
-    arbitrary: fc.constant<Param[]>([
-      ['CallbackCommand', RECALL_COMMAND],
-      ['CallbackCommand', RECALL_COMMAND],
-    ]),
-  },
-);
+const commandParams = ({ command }: RecallKind): fc.Arbitrary<Param[]> =>
+  fc.oneof(
+    { weight: 24, arbitrary: fc.constant<Param[]>([['CallbackCommand', command]]) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .oneof(
+          fc.constantFrom(
+            'Group.CallbackAfterSendMsg',
+            'C2C.CallbackAfterSendMsg',
+            command.toLowerCase(),
+            `${command} `,
+            '',
+          ),
+          anyString,
+        )
+        .map((other): Param[] => [['CallbackCommand', other]]),
+    },
+    { weight: 1, arbitrary: fc.constant<Param[]>([]) },
+    {
+      weight: 1,
+      arbitrary: fc.constant<Param[]>([
+        ['CallbackCommand', command],
+        ['CallbackCommand', command],
+      ]),
+    },
+  );
 
 const offsetInside = fc.integer({ min: -TOLERANCE_SECONDS + 1, max: TOLERANCE_SECONDS - 1 });
 const offsetOutside = fc.oneof(
@@ -330,61 +387,66 @@ const queryEncodings: Record<string, (text: string) => string> = {
   form: (text) => new URLSearchParams([['', text]]).toString().slice(1),
 };
 
-const queryArbitrary: fc.Arbitrary<string> = fc
-  .tuple(
-    sdkAppIdParams,
-    commandParams,
-    signatureParams,
-    extraParams,
-    fc.constantFrom(...Object.keys(queryEncodings)),
-    fc.boolean(),
-  )
-  .chain(([app, command, signature, extra, encoding, stray]) =>
-    fc.shuffledSubarray([...app, ...command, ...signature, ...extra], { minLength: 0 }).chain((subset) =>
-      // Most cases keep every parameter in order; some drop or reorder them.
-      fc
-        .oneof(
-          { weight: 9, arbitrary: fc.constant([...app, ...command, ...signature, ...extra]) },
-          { weight: 1, arbitrary: fc.constant(subset) },
-        )
-        .map((params) => {
-          const encode = queryEncodings[encoding];
-          const pairs = params.map(([key, value]) => `${encode(key)}=${encode(value)}`);
-          return pairs.join('&') + (stray ? '&&=&novalue' : '');
-        }),
-    ),
-  );
-
-export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.record({
-  method: fc.oneof(
-    { weight: 12, arbitrary: fc.constant('POST') },
-    { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE') },
-  ),
-  query: queryArbitrary,
-  contentType: fc.option(
-    fc.oneof(
-      fc.constantFrom(
-        'application/json',
-        'application/json; charset=utf-8',
-        'text/plain',
-        'application/x-www-form-urlencoded',
-        'multipart/form-data; boundary=x',
-        'application/octet-stream',
-        '',
+const queryArbitrary = (kind: RecallKind): fc.Arbitrary<string> =>
+  fc
+    .tuple(
+      sdkAppIdParams,
+      commandParams(kind),
+      signatureParams,
+      extraParams,
+      fc.constantFrom(...Object.keys(queryEncodings)),
+      fc.boolean(),
+    )
+    .chain(([app, command, signature, extra, encoding, stray]) =>
+      fc.shuffledSubarray([...app, ...command, ...signature, ...extra], { minLength: 0 }).chain((subset) =>
+        // Most cases keep every parameter in order; some drop or reorder them.
+        fc
+          .oneof(
+            { weight: 9, arbitrary: fc.constant([...app, ...command, ...signature, ...extra]) },
+            { weight: 1, arbitrary: fc.constant(subset) },
+          )
+          .map((params) => {
+            const encode = queryEncodings[encoding];
+            const pairs = params.map(([key, value]) => `${encode(key)}=${encode(value)}`);
+            return pairs.join('&') + (stray ? '&&=&novalue' : '');
+          }),
       ),
-      fc.string({ unit: 'binary-ascii' }).map((text) => text.replace(/[^\x20-\x7e]/g, '')),
+    );
+
+// The command in the query and the body mostly agree, so that most requests get far; the mutated
+// bodies put the other command (or anything) in the body's CallbackCommand.
+export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.constantFrom(...KINDS).chain((kind) =>
+  fc.record({
+    method: fc.oneof(
+      { weight: 12, arbitrary: fc.constant('POST') },
+      { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE') },
     ),
-    { nil: undefined },
-  ),
-  contentEncoding: fc.oneof(
-    { weight: 12, arbitrary: fc.constant(undefined) },
-    { weight: 2, arbitrary: fc.constantFrom('identity', 'IDENTITY', 'Identity') },
-    { weight: 2, arbitrary: fc.constantFrom('gzip', 'br', 'deflate', 'x-unknown', '') },
-  ),
-  body: bodyArbitrary,
-  chunks: fc.integer({ min: 1, max: 4 }),
-  handlerFails: fc.integer({ min: 0, max: 9 }).map((draw) => draw === 0),
-});
+    query: queryArbitrary(kind),
+    contentType: fc.option(
+      fc.oneof(
+        fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/octet-stream',
+          '',
+        ),
+        fc.string({ unit: 'binary-ascii' }).map((text) => text.replace(/[^\x20-\x7e]/g, '')),
+      ),
+      { nil: undefined },
+    ),
+    contentEncoding: fc.oneof(
+      { weight: 12, arbitrary: fc.constant(undefined) },
+      { weight: 2, arbitrary: fc.constantFrom('identity', 'IDENTITY', 'Identity') },
+      { weight: 2, arbitrary: fc.constantFrom('gzip', 'br', 'deflate', 'x-unknown', '') },
+    ),
+    body: bodyArbitrary(kind),
+    chunks: fc.integer({ min: 1, max: 4 }),
+    handlerFails: fc.integer({ min: 0, max: 9 }).map((draw) => draw === 0),
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // The oracle: what the README promises for a request, worked out independently of lib/.
@@ -400,7 +462,8 @@ export function expectedOutcome(fuzz: FuzzCase, setup: MiddlewareSetup): Expecte
   if (fuzz.method !== 'POST') return { passedOn: true };
   const params = new URLSearchParams(fuzz.query);
   const commands = params.getAll('CallbackCommand');
-  if (commands.length !== 1 || commands[0] !== RECALL_COMMAND) return { passedOn: true };
+  const isBodyOfCommand = commands.length === 1 ? BODY_CHECKS.get(commands[0]) : undefined;
+  if (isBodyOfCommand === undefined) return { passedOn: true };
   const ids = params.getAll('SdkAppid');
   if (ids.length !== 1 || ids[0] !== SDK_APP_ID) return { passedOn: false, status: 403 };
   if (setup.tokenRequired && !signatureHolds(params)) return { passedOn: false, status: 401 };
@@ -409,7 +472,7 @@ export function expectedOutcome(fuzz: FuzzCase, setup: MiddlewareSetup): Expecte
   }
   if (fuzz.body.byteLength > LIMIT) return { passedOn: false, status: 413 };
   const body = parseJson(fuzz.body);
-  if (!isRecallBody(body)) return { passedOn: false, status: 400 };
+  if (!isBodyOfCommand(body)) return { passedOn: false, status: 400 };
   return { passedOn: false, status: fuzz.handlerFails ? 500 : 200, event: body };
 }
 
@@ -462,6 +525,31 @@ export function isRecallBody(body: unknown): body is Record<string, unknown> {
   );
 }
 
+const isString = (value: unknown): boolean => typeof value === 'string';
+const isDigitsOfSafeNat = (value: unknown): boolean =>
+  typeof value === 'string' && /^\d+$/.test(value) && Number.isSafeInteger(Number(value));
+
+/** The one-to-one recall's schema as the README states it. */
+export function isC2CRecallBody(body: unknown): body is Record<string, unknown> {
+  if (!isRecord(body)) return false;
+  const { CallbackCommand, From_Account, To_Account, MsgKey, UnreadMsgNum, EventTime } = body;
+  return (
+    CallbackCommand === C2C_RECALL_COMMAND &&
+    isString(From_Account) &&
+    isString(To_Account) &&
+    isString(MsgKey) &&
+    MsgKey !== '' &&
+    (!has(body, 'UnreadMsgNum') || isSafeNat(UnreadMsgNum)) &&
+    (!has(body, 'EventTime') || isSafeNat(EventTime) || isDigitsOfSafeNat(EventTime))
+  );
+}
+
+/** The schema of each recall command, by the query's CallbackCommand. */
+const BODY_CHECKS = new Map([
+  [RECALL_COMMAND, isRecallBody],
+  [C2C_RECALL_COMMAND, isC2CRecallBody],
+]);
+
 /**
  * Deep equality of two parsed JSON values without recursion: bodies nest deeper than the stack
  * allows `util.isDeepStrictEqual` or `JSON.stringify` to go.
@@ -483,11 +571,23 @@ export function sameJson(left: unknown, right: unknown): boolean {
   return true;
 }
 
-/** Asserts the event `onRecall` got is the README's mapping of `body`. */
-export function expectEventFor(event: GroupRecallEvent, body: Record<string, unknown>): void {
-  expect(isRecallBody(event.raw)).toBe(true);
+/** Asserts the event the handler got is the README's mapping of `body`. */
+export function expectEventFor(event: RecallEvent, body: Record<string, unknown>): void {
+  expect(event.callbackCommand).toBe(body.CallbackCommand);
   expect(sameJson(event.raw, body)).toBe(true);
   expect(event.sdkAppId).toBe(SDK_APP_ID);
+  if (event.callbackCommand === C2C_RECALL_COMMAND) {
+    expect(isC2CRecallBody(event.raw)).toBe(true);
+    expect([event.fromAccount, event.toAccount, event.msgKey]).toEqual([
+      body.From_Account,
+      body.To_Account,
+      body.MsgKey,
+    ]);
+    expect(event.unreadMsgNum).toBe(body.UnreadMsgNum);
+    expect(event.eventTime).toBe(has(body, 'EventTime') ? Number(body.EventTime) : undefined);
+    return;
+  }
+  expect(isRecallBody(event.raw)).toBe(true);
   expect(event.groupId).toBe(body.GroupId);
   expect(event.groupType).toBe(body.Type);
   expect(event.operatorAccount).toBe(body.Operator_Account);

@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { recallWebhook, type GroupRecallEvent } from '../../lib';
+import { recallWebhook, type C2CRecallEvent, type GroupRecallEvent } from '../../lib';
 import { DEMO_SDK_APP_ID } from '../../lib/testing';
 
 export const CALLBACK_PATH = '/tencent-chat/callback';
@@ -24,6 +24,8 @@ export interface CallbackServer {
   received: ReceivedRequest[];
   /** Every event the middleware handed to `onRecall`. */
   events: GroupRecallEvent[];
+  /** Every event the middleware handed to `onC2CRecall`. */
+  c2cEvents: C2CRecallEvent[];
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export interface CallbackServer {
 export async function startCallbackServer(options: { token?: string } = {}): Promise<CallbackServer> {
   const received: ReceivedRequest[] = [];
   const events: GroupRecallEvent[] = [];
+  const c2cEvents: C2CRecallEvent[] = [];
   const app = express();
 
   app.use(express.raw({ type: () => true }), (req, _res, next) => {
@@ -48,6 +51,9 @@ export async function startCallbackServer(options: { token?: string } = {}): Pro
       token: options.token,
       onRecall: (event) => {
         events.push(event);
+      },
+      onC2CRecall: (event) => {
+        c2cEvents.push(event);
       },
     }),
   );
@@ -68,6 +74,7 @@ export async function startCallbackServer(options: { token?: string } = {}): Pro
     callbackUrl: origin + CALLBACK_PATH,
     received,
     events,
+    c2cEvents,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

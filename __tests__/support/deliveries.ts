@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { recallWebhook, type RecallWebhookOptions } from '../../lib';
 import { createCallbackQuery, DEMO_SDK_APP_ID } from '../../lib/testing';
-import type { GroupRecallCallbackBody } from '../../lib/types';
+import type { C2CRecallCallbackBody, GroupRecallCallbackBody } from '../../lib/types';
 
 /** Tencent waits this long for an answer; the test client gives up at the same point. */
 export const TENCENT_DEADLINE_MS = 2000;
@@ -36,9 +36,12 @@ export interface Delivery {
   actionStatus: string;
 }
 
-/** Posts one callback as Tencent would, failing if no answer arrives within Tencent's deadline. */
-export async function deliver(url: string, body: GroupRecallCallbackBody): Promise<Delivery> {
-  const query = new URLSearchParams(createCallbackQuery(DEMO_SDK_APP_ID));
+/**
+ * Posts one callback as Tencent would, with the body's command in the query, failing if no answer
+ * arrives within Tencent's deadline.
+ */
+export async function deliver(url: string, body: GroupRecallCallbackBody | C2CRecallCallbackBody): Promise<Delivery> {
+  const query = new URLSearchParams(createCallbackQuery(DEMO_SDK_APP_ID, { callbackCommand: body.CallbackCommand }));
   const response = await fetch(`${url}?${query}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -2,13 +2,16 @@
 // moduleResolution node16, and again under bundler. Nothing here runs.
 import express from 'express';
 import {
+  C2C_RECALL_COMMAND,
   createRecallHandler,
   recallWebhook,
   RecallWebhookError,
+  type C2CRecallEvent,
   type GroupRecallEvent,
+  type RecallEvent,
   type RecallWebhookOptions,
 } from 'tencent-chat-recall-webhook';
-import { createCallbackQuery, createRecallEvent } from 'tencent-chat-recall-webhook/testing';
+import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from 'tencent-chat-recall-webhook/testing';
 
 const options: RecallWebhookOptions<express.Request> = {
   sdkAppId: 1400000000,
@@ -18,10 +21,24 @@ const options: RecallWebhookOptions<express.Request> = {
     const ip: string | undefined = req.ip;
     return { seqs, ip, topic: event.topicId };
   },
+  onC2CRecall: (event: C2CRecallEvent) => {
+    const key: string = event.msgKey;
+    const unread: number | undefined = event.unreadMsgNum;
+    const at: number | undefined = event.eventTime;
+    return { key, unread, at, from: event.fromAccount, to: event.toAccount };
+  },
   onError: (error, context) => {
     if (error instanceof RecallWebhookError) console.log(error.status satisfies number, context.stage);
+    console.log(describeRecall(context.event));
   },
 };
+
+/** One function for both kinds, narrowed by the discriminant. */
+export function describeRecall(event: RecallEvent): string {
+  if (event.callbackCommand === C2C_RECALL_COMMAND) return `${event.fromAccount} → ${event.toAccount}: ${event.msgKey}`;
+  const group: GroupRecallEvent = event;
+  return `${group.groupId}: ${group.messages.length}`;
+}
 
 const app = express();
 app.use('/tencent-chat/callback', recallWebhook(options));
@@ -34,9 +51,15 @@ export const handler: (request: Request) => Promise<Response | null> = createRec
 
 export const query: Record<string, string> = createCallbackQuery(1400000000, { token: 'current-token' });
 export const firstSeq: number = createRecallEvent({ GroupId: '@TGS#typed' }).MsgSeqList[0].MsgSeq;
+export const msgKey: string = createC2CRecallEvent({ From_Account: 'jared', UnreadMsgNum: undefined }).MsgKey;
+export const c2cQuery: Record<string, string> = createCallbackQuery(1400000000, {
+  callbackCommand: C2C_RECALL_COMMAND,
+});
 
 // Fails to compile (and so fails the check) if the package's types resolved to `any`.
 // @ts-expect-error sdkAppId is required
 recallWebhook({ onRecall: () => undefined });
+// @ts-expect-error onRecall receives only group recalls
+recallWebhook({ sdkAppId: 1, onRecall: (event: C2CRecallEvent) => event.msgKey });
 
 export default app;

@@ -32,6 +32,7 @@ const MAIN_EXPORTS = [
 ];
 const TESTING_EXPORTS = [
   'DEMO_SDK_APP_ID',
+  'createC2CRecallEvent',
   'createCallbackQuery',
   'createMsgSeqList',
   'createRecallEvent',
@@ -48,6 +49,7 @@ function checkExports(lib, testing) {
   assert.deepEqual(runtimeNames(lib), MAIN_EXPORTS, 'main entry exports');
   assert.deepEqual(runtimeNames(testing), TESTING_EXPORTS, 'testing entry exports');
   assert.equal(lib.RECALL_COMMAND, 'Group.CallbackAfterRecallMsg');
+  assert.equal(lib.C2C_RECALL_COMMAND, 'C2C.CallbackAfterMsgWithDraw');
   assert.ok(new lib.SignatureVerificationError('x') instanceof lib.RecallWebhookError);
   assert.equal(testing.signRequestTime('t', 1), lib.signRequestTime('t', 1));
 }
@@ -83,7 +85,12 @@ async function checkExpress(express, lib, testing) {
 
 async function checkFetchHandler(lib, testing) {
   const recalls = [];
-  const handle = lib.createRecallHandler({ sdkAppId: SDK_APP_ID, onRecall: (e) => recalls.push(e) });
+  const c2cRecalls = [];
+  const handle = lib.createRecallHandler({
+    sdkAppId: SDK_APP_ID,
+    onRecall: (e) => recalls.push(e),
+    onC2CRecall: (e) => c2cRecalls.push(e),
+  });
   const query = new URLSearchParams(testing.createCallbackQuery(SDK_APP_ID));
   const url = `http://127.0.0.1/callback?${query}`;
   const response = await handle(
@@ -93,6 +100,19 @@ async function checkFetchHandler(lib, testing) {
   assert.deepEqual(await response.json(), OK);
   assert.equal(recalls.length, 1);
   assert.equal(await handle(new Request(url)), null);
+
+  const c2cQuery = new URLSearchParams(
+    testing.createCallbackQuery(SDK_APP_ID, { callbackCommand: lib.C2C_RECALL_COMMAND }),
+  );
+  const wire = testing.createC2CRecallEvent({ MsgKey: '48374_2837546_1557481126' });
+  const c2cResponse = await handle(
+    new Request(`http://127.0.0.1/callback?${c2cQuery}`, { method: 'POST', body: JSON.stringify(wire) }),
+  );
+  assert.deepEqual(await c2cResponse.json(), OK);
+  assert.deepEqual(
+    c2cRecalls.map((e) => [e.callbackCommand, e.msgKey]),
+    [[lib.C2C_RECALL_COMMAND, '48374_2837546_1557481126']],
+  );
 }
 
 module.exports = { checkExports, checkExpress, checkFetchHandler };
