@@ -1,14 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { SignatureVerificationError } from './errors';
 
 const REQUEST_TIME = /^\d{1,12}$/;
 const SIGN = /^[0-9a-fA-F]{64}$/;
 
+// crypto.hash (Node 20.12 and later) hashes without building a Hash object per call.
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 /** Tencent's callback signature: `sha256(token + requestTime)` as lowercase hex. */
 export function signRequestTime(token: string, requestTime: number | string): string {
-  return createHash('sha256')
-    .update(token + String(requestTime))
-    .digest('hex');
+  return sha256Hex(token + String(requestTime));
 }
 
 export interface SignatureCheck {
@@ -38,13 +42,11 @@ export function verifySignature(
   if (!(skewSeconds <= check.toleranceSeconds)) {
     throw new SignatureVerificationError('RequestTime is outside the accepted window');
   }
-  const given = Buffer.from(sign, 'hex');
+  // Both sides as the ASCII of lowercase hex, the same length: compared in constant time.
+  const given = Buffer.from(sign.toLowerCase(), 'latin1');
   let matched = false;
   for (const token of check.tokens) {
-    const expected = createHash('sha256')
-      .update(token + requestTime)
-      .digest();
-    matched = timingSafeEqual(given, expected) || matched;
+    matched = crypto.timingSafeEqual(given, Buffer.from(sha256Hex(token + requestTime), 'latin1')) || matched;
   }
   if (!matched) throw new SignatureVerificationError('Sign does not match');
 }
