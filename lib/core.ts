@@ -148,7 +148,8 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
         debug('%s: the queue did not take the recall (%O): processing it inline', incoming.label, error);
       }
     }
-    return runInline(handler as InlineHandler<Req>, event, incoming, held, answerBy);
+    // Awaited: an async function that returns a promise takes two more microtask turns to adopt it.
+    return await runInline(handler as InlineHandler<Req>, event, incoming, held, answerBy);
   }
 
   function respondImmediately(handler: InlineHandler<Req>, event: RecallEvent, incoming: IncomingCallback<Req>): void {
@@ -232,7 +233,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       clientIp: incoming.params.get('ClientIP') ?? undefined,
       optPlatform: incoming.params.get('OptPlatform') ?? undefined,
     });
-    return dispatch(event, incoming, answerBy);
+    return await dispatch(event, incoming, answerBy);
   }
 
   function handle(incoming: IncomingCallback<Req>): Promise<Answer> {
