@@ -19,6 +19,7 @@ export default defineConfig([
       node: 'lib/entries/node.ts',
       fetch: 'lib/entries/fetch.ts',
       testing: 'lib/testing.ts',
+      bullmq: 'lib/bullmq.ts',
     },
     format: ['cjs', 'esm'],
     // Shared chunks in CommonJS too, so that every entry point has the same error classes.

@@ -167,6 +167,17 @@ describe('durable mode (queue)', () => {
     },
   );
 
+  it('leaves the fallback time to fail before the answer when the add never settles', async () => {
+    const { queue } = recordingQueue('never');
+    const { handler, errors } = handlerWith({
+      queue,
+      timeoutMs: 400,
+      onRecall: () => new Promise((_, reject) => setTimeout(reject, 20, new Error('archive down'))),
+    });
+    expect((await answer(handler(post(createRecallEvent())))).status).toBe(500);
+    expect(errors.map(({ context }) => context.stage)).toEqual(['callback']);
+  });
+
   it('answers FAIL when the fallback handler fails too', async () => {
     const { queue } = recordingQueue('reject');
     const { handler, errors } = handlerWith({

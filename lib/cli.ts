@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import Joi from 'joi';
+import type { FailedRecallJob, RetryOutcome } from './dead-letters';
 import {
   createC2CRecallEvent,
   createCallbackQuery,
@@ -46,6 +47,9 @@ const OPTIONS = {
   body: { type: 'string' },
   timeout: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  queue: { type: 'string' },
+  redis: { type: 'string' },
+  postgres: { type: 'string' },
 } as const;
 
 const GROUP_BODY_FLAGS = ['type', 'group-id', 'topic-id', 'seq', 'operator'] as const;
@@ -137,6 +141,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       throw new UsageError('no command given');
     }
+    if (command === 'failed' || command === 'retry') return await deadLetterCommand(command, values, operands, io);
     if (command !== 'send') throw new UsageError(`unknown command '${command}'`);
     if (values.help) {
       io.stdout(sendHelp());
@@ -248,6 +253,78 @@ async function send(args: SendArgs, io: CliIo): Promise<number> {
   return EXIT_FAILED;
 }
 
+type DeadLetterCommand = 'failed' | 'retry';
+
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+const deadLetterSchema = Joi.object({
+  queue: Joi.string().min(1).required().label('--queue'),
+  redis: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .label('--redis')
+    .messages({ 'string.uriCustomScheme': '{{#label}} must be a redis:// or rediss:// URL' }),
+  postgres: Joi.string()
+    .uri({ scheme: ['postgres', 'postgresql'] })
+    .label('--postgres')
+    .messages({ 'string.uriCustomScheme': '{{#label}} must be a postgres:// or postgresql:// URL' }),
+  help: Joi.any().strip(),
+})
+  .oxor('redis', 'postgres')
+  .messages({ 'object.oxor': 'give --redis or --postgres, not both' })
+  .prefs({ abortEarly: true, errors: { wrap: { label: false } } });
+
+/** `failed` lists the queue's dead letters; `retry` moves them back to waiting. */
+async function deadLetterCommand(
+  command: DeadLetterCommand,
+  flags: Record<string, unknown>,
+  jobIds: string[],
+  io: CliIo,
+): Promise<number> {
+  if (flags.help) {
+    io.stdout(deadLetterHelp(command));
+    return EXIT_OK;
+  }
+  const { error, value } = deadLetterSchema.validate(flags);
+  if (error) throw new UsageError(`${command}: ${error.message}`);
+  if (command === 'failed' && jobIds.length > 0) throw new UsageError(`failed takes no operands, got '${jobIds[0]}'`);
+  const { queue: queueName, redis, postgres } = value as { queue: string; redis?: string; postgres?: string };
+  // bullmq is an optional peer dependency: only these commands load it, so send works without it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const deadLetters = require('./dead-letters') as typeof import('./dead-letters');
+  const queue = deadLetters.openQueue(queueName, postgres ? { postgres } : { redis: redis ?? DEFAULT_REDIS_URL });
+  try {
+    if (command === 'failed') printFailedJobs(queueName, await deadLetters.describeFailedJobs(queue), io);
+    else return printRetried(await deadLetters.retryFailedJobs(queue, jobIds), io);
+    return EXIT_OK;
+  } catch (failure) {
+    io.stderr(`${PROGRAM}: cannot reach queue '${queueName}': ${(failure as Error).message}`);
+    return EXIT_FAILED;
+  } finally {
+    await queue.close().catch(() => undefined);
+  }
+}
+
+function printFailedJobs(queueName: string, jobs: readonly FailedRecallJob[], io: CliIo): void {
+  if (jobs.length === 0) {
+    io.stdout(`No failed jobs in queue '${queueName}'.`);
+    return;
+  }
+  io.stdout(`${jobs.length} failed job${jobs.length === 1 ? '' : 's'} in queue '${queueName}':`);
+  for (const job of jobs) {
+    const failedAt = job.failedAt === undefined ? '' : `, failed at ${new Date(job.failedAt).toISOString()}`;
+    io.stdout(`job ${job.id}: ${job.recall} (${job.command}), ${job.attemptsMade} attempts${failedAt}`);
+    io.stdout(`  last error: ${job.failedReason || '(none recorded)'}`);
+  }
+}
+
+function printRetried(outcome: RetryOutcome, io: CliIo): number {
+  const count = outcome.retried.length;
+  io.stdout(`Moved ${count} failed job${count === 1 ? '' : 's'} back to waiting.`);
+  if (outcome.notFailed.length === 0) return EXIT_OK;
+  io.stderr(`${PROGRAM}: not in the failed set, left alone: ${outcome.notFailed.join(', ')}`);
+  return EXIT_FAILED;
+}
+
 function bodyText(body: Uint8Array | string): string {
   return typeof body === 'string' ? body : Buffer.from(body).toString('utf8').trimEnd();
 }
@@ -297,11 +374,43 @@ C2C.CallbackAfterMsgWithDraw, to test a receiver locally.
 
 Commands:
   send <url>    post one recall callback to <url>, the way Tencent would
+  failed        list the recall jobs that used up their attempts (queue mode, BullMQ)
+  retry [ID…]   move failed recall jobs (all by default) back to waiting
 
 Options:
-  -h, --help    show this help; '${PROGRAM} send --help' shows the options of send
+  -h, --help    show this help; '${PROGRAM} <command> --help' shows the options of a command
 
 Exit codes: 0 the answer was HTTP 200 with ActionStatus OK; 1 any other answer, or none; 2 bad usage.`;
+}
+
+function deadLetterHelp(command: DeadLetterCommand): string {
+  const what =
+    command === 'failed'
+      ? `Usage: ${PROGRAM} failed --queue NAME [--redis URL | --postgres URL]
+
+Lists the recall jobs in the queue's failed set (dead letters: jobs that used up their attempts):
+job id, the group and MsgSeqs (or the one-to-one parties and MsgKey), attempts, last error.`
+      : `Usage: ${PROGRAM} retry --queue NAME [--redis URL | --postgres URL] [JOB_ID...]
+
+Moves failed recall jobs back to waiting, their attempts counted from zero again: the given
+JOB_IDs, or every failed job when none is given. Prints how many were moved.`;
+  const exitCodes =
+    command === 'failed'
+      ? '0 listed (even none); 1 the queue could not be read; 2 bad usage.'
+      : '0 all moved; 1 a JOB_ID was not in the failed set, or the queue could not be reached; 2 bad usage.';
+  return `${what}
+
+Options:
+  --queue NAME     the BullMQ queue the middleware's queue option adds to (required)
+  --redis URL      the queue's Redis, redis:// or rediss:// (default ${DEFAULT_REDIS_URL})
+  --postgres URL   the queue's PostgreSQL, for BullMQ's PostgreSQL backend, instead of --redis
+  -h, --help       show this help
+
+Exit codes: ${exitCodes}
+
+Examples:
+  ${PROGRAM} failed --queue tencent-chat-recalls --redis redis://127.0.0.1:6379
+  ${PROGRAM} retry --queue tencent-chat-recalls --postgres postgres://app@db/app 17 18`;
 }
 
 function sendHelp(): string {

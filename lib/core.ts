@@ -137,7 +137,10 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     if (held.duplicate) return OK_ANSWER;
     if (options.queue) {
       try {
-        await enqueue(options.queue, event, answerBy - performance.now(), incoming.label);
+        // With a fallback, the add gets half of what is left, so the handler still has time to
+        // finish (and to be answered FAIL if it fails) before the answer must go out.
+        const left = answerBy - performance.now();
+        await enqueue(options.queue, event, handler ? left / 2 : left, incoming.label);
         return OK_ANSWER;
       } catch (error) {
         if (!handler) {

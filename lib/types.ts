@@ -158,12 +158,15 @@ export interface RecallQueue {
   readonly defaultJobOptions?: object | undefined;
 }
 
+/** Which finished jobs to keep, as BullMQ's `KeepJobs` has it: an age in seconds, a count, or both. */
+export type KeepJobs = { age: number; count?: number | undefined } | { count: number; age?: number | undefined };
+
 /** The job options the receiver passes to `queue.add` (a subset of BullMQ's `JobsOptions`). */
 export interface RecallJobOptions {
   attempts?: number | undefined;
   backoff?: { type: 'exponential' | 'fixed'; delay: number } | undefined;
-  removeOnComplete?: boolean | number | { age?: number | undefined; count?: number | undefined } | undefined;
-  removeOnFail?: boolean | number | { age?: number | undefined; count?: number | undefined } | undefined;
+  removeOnComplete?: boolean | number | KeepJobs | undefined;
+  removeOnFail?: boolean | number | KeepJobs | undefined;
   deduplication?: { id: string; ttl?: number | undefined } | undefined;
 }
 

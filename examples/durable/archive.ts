@@ -1,0 +1,48 @@
+// The app's message archive in PostgreSQL, and the one write a recall makes to it.
+import type { Pool } from 'pg';
+import type { C2CRecallEvent, GroupRecallEvent } from '../../lib';
+
+/** A message table as a chat app keeps one; `recalled_at` is what a recall sets. */
+export const CREATE_MESSAGES_TABLE = `
+CREATE TABLE IF NOT EXISTS messages (
+  id          bigserial PRIMARY KEY,
+  sdk_app_id  text NOT NULL,
+  group_id    text,
+  msg_seq     bigint,
+  msg_key     text,
+  body        text NOT NULL,
+  recalled_at timestamptz,
+  recalled_by text,
+  UNIQUE (sdk_app_id, group_id, msg_seq),
+  UNIQUE (sdk_app_id, msg_key)
+)`;
+
+/**
+ * Marks the group recall's messages recalled. Idempotent: a second run of the same job (BullMQ
+ * delivers at least once) finds the rows already marked and changes nothing, and the first
+ * recall time is the one kept.
+ */
+export async function markGroupRecall(pool: Pool, event: GroupRecallEvent): Promise<number> {
+  const { rowCount } = await pool.query(
+    `UPDATE messages SET recalled_at = to_timestamp($4 / 1000.0), recalled_by = $5
+      WHERE sdk_app_id = $1 AND group_id = $2 AND msg_seq = ANY($3::bigint[]) AND recalled_at IS NULL`,
+    [
+      event.sdkAppId,
+      event.groupId,
+      event.messages.map((message) => message.msgSeq),
+      event.eventTime,
+      event.operatorAccount,
+    ],
+  );
+  return rowCount ?? 0;
+}
+
+/** Marks the one-to-one message recalled, found by its MsgKey; idempotent in the same way. */
+export async function markC2CRecall(pool: Pool, event: C2CRecallEvent): Promise<number> {
+  const { rowCount } = await pool.query(
+    `UPDATE messages SET recalled_at = to_timestamp($3 / 1000.0), recalled_by = $4
+      WHERE sdk_app_id = $1 AND msg_key = $2 AND recalled_at IS NULL`,
+    [event.sdkAppId, event.msgKey, event.eventTime ?? Date.now(), event.fromAccount],
+  );
+  return rowCount ?? 0;
+}

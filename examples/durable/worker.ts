@@ -1,0 +1,66 @@
+// A worker: takes recalls off the queue and mirrors them into the archive. Run as many as you
+// like; a recall is retried (with backoff) until the archive takes it. In your app, import from
+// 'tencent-chat-recall-webhook/bullmq'.
+import type { Worker } from 'bullmq';
+import { Pool } from 'pg';
+import { createRecallWorker } from '../../lib/bullmq';
+import { CREATE_MESSAGES_TABLE, markC2CRecall, markGroupRecall } from './archive';
+import { QUEUE_NAME } from './receiver';
+
+export interface ArchiveWorkerConfig {
+  redisUrl: string;
+  databaseUrl: string;
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+export async function startArchiveWorker({
+  redisUrl,
+  databaseUrl,
+  concurrency = 10,
+  log = console.log,
+}: ArchiveWorkerConfig): Promise<{ worker: Worker; pool: Pool; close(): Promise<void> }> {
+  const pool = new Pool({ connectionString: databaseUrl });
+  await pool.query(CREATE_MESSAGES_TABLE);
+  const worker = createRecallWorker(
+    QUEUE_NAME,
+    async (event) => {
+      const marked = await markGroupRecall(pool, event);
+      log(`group ${event.groupId}: ${marked} message(s) marked recalled`);
+    },
+    {
+      // A worker waits for Redis as long as it takes: maxRetriesPerRequest must be null.
+      connection: { url: redisUrl, maxRetriesPerRequest: null },
+      concurrency,
+      onC2CRecall: async (event) => {
+        const marked = await markC2CRecall(pool, event);
+        log(`one-to-one ${event.msgKey}: ${marked} message(s) marked recalled`);
+      },
+      onError: (error, { stage, job }) => log(`job ${job.id} failed (${stage}): ${error.message}`),
+    },
+  );
+  return {
+    worker,
+    pool,
+    // Graceful shutdown: take no new jobs, let the active ones finish, then let go of the database.
+    async close() {
+      await worker.close();
+      await pool.end();
+    },
+  };
+}
+
+if (require.main === module) {
+  void startArchiveWorker({
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    databaseUrl: process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/app',
+  }).then(({ close }) => {
+    console.log(`worker on queue ${QUEUE_NAME}`);
+    const shutdown = (signal: string) => {
+      console.log(`${signal}: finishing active jobs`);
+      void close().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+}
