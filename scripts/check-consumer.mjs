@@ -6,6 +6,8 @@
 // project with TypeScript 7's `tsc --init` defaults and skipLibCheck off, it compiles every
 // TypeScript snippet of the README and docs/*.md with TypeScript 7 and with the project's own tsc,
 // and runs the ones marked `run` with node --test.
+// A second consumer, with no Express installed, type-checks and runs the node:http listener and the
+// Fetch handler.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,6 +100,7 @@ try {
   run('tsc, moduleResolution bundler', bin('tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
 
   checkSnippets(consumer);
+  checkWithoutExpress(work, tarball);
 
   const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', packed.name, 'package.json'), 'utf8'));
   for (const name of Object.keys(manifest.bin ?? {})) {
@@ -167,4 +170,30 @@ function checkRecipeCopy(snippets) {
     .replaceAll("from '../lib'", "from 'tencent-chat-recall-webhook'");
   if (copy !== recipe.code) throw new Error('__tests__/recipe.test.ts differs from the README recipe');
   console.log('ok   __tests__/recipe.test.ts is the README recipe');
+}
+
+/** The `/node` and `/fetch` entry points need neither Express nor its types, even with skipLibCheck off. */
+function checkWithoutExpress(work, tarball) {
+  const consumer = join(work, 'no-express');
+  mkdirSync(consumer);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'no-express', private: true }, null, 2));
+  for (const file of ['consumer.ts', 'tsconfig.json', 'check.cjs']) {
+    copyFileSync(join(fixtures, 'no-express', file), join(consumer, file));
+  }
+  run(
+    'npm install <tarball> without Express',
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      tarball,
+      `@types/node@${installedVersion('@types/node')}`,
+    ],
+    consumer,
+  );
+  run('tsc without @types/express, skipLibCheck off', bin('tsc'), ['-p', 'tsconfig.json'], consumer);
+  console.log(run('run without Express', process.execPath, ['check.cjs'], consumer).trim().replace(/^/gm, '     '));
 }
