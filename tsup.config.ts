@@ -10,11 +10,20 @@ const shared: Options = {
 
 export default defineConfig([
   // The library, in both module formats: CommonJS as dist/*.js with dist/*.d.ts, ES modules as
-  // dist/*.mjs with dist/*.d.mts.
+  // dist/*.mjs with dist/*.d.mts. `node` and `fetch` are the entry points whose declarations do
+  // not import Express.
   {
     ...shared,
-    entry: { index: 'lib/index.ts', testing: 'lib/testing.ts', bullmq: 'lib/bullmq.ts' },
+    entry: {
+      index: 'lib/index.ts',
+      node: 'lib/entries/node.ts',
+      fetch: 'lib/entries/fetch.ts',
+      testing: 'lib/testing.ts',
+      bullmq: 'lib/bullmq.ts',
+    },
     format: ['cjs', 'esm'],
+    // Shared chunks in CommonJS too, so that every entry point has the same error classes.
+    splitting: true,
     // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates.
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     // The two builds run side by side: cleaning spares the CLI's output.

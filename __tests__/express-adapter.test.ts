@@ -137,7 +137,9 @@ function fakeRequest(chunks: string[], headers: Record<string, string>, streamEr
   Object.assign(stream, { method: 'POST', url: recallUrl, headers });
   setImmediate(() => {
     if (streamError) {
-      stream.destroy(streamError);
+      // Once the middleware reads: a PassThrough throws an 'error' nobody listens to, where a
+      // real request (IncomingMessage) emits it only to listeners.
+      setTimeout(() => stream.destroy(streamError), 20);
       return;
     }
     for (const chunk of chunks) stream.write(chunk);
@@ -154,6 +156,10 @@ function fakeResponse(headersSent = false) {
     headersSent,
     statusCode: 0,
     setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = value),
+    writeHead(status: number, fields: Record<string, unknown>) {
+      res.statusCode = status;
+      for (const [name, value] of Object.entries(fields)) res.setHeader(name, value);
+    },
     end: jest.fn((body: string) => resolveEnd(body)),
   };
   return { res: res as unknown as Response, raw: res, headers, ended };
@@ -182,6 +188,16 @@ describe('recallWebhook reading a stream that misbehaves', () => {
       res,
       jest.fn(),
     );
+    expect(JSON.parse(await ended).ErrorInfo).toBe('could not read the body');
+    expect(raw.statusCode).toBe(400);
+  });
+
+  it('400 when the request is gone before its body is read', async () => {
+    const stream = new PassThrough();
+    Object.assign(stream, { method: 'POST', url: recallUrl, headers: {} });
+    const { res, raw, ended } = fakeResponse();
+    recallWebhook({ sdkAppId: SDK_APP_ID, onRecall: jest.fn() })(stream as unknown as Request, res, jest.fn());
+    stream.destroy();
     expect(JSON.parse(await ended).ErrorInfo).toBe('could not read the body');
     expect(raw.statusCode).toBe(400);
   });

@@ -82,6 +82,23 @@ describe('verifySignature', () => {
     expect(error.message).not.toContain('tok');
   });
 
+  it('within one RequestTime, reuses the expected Signs and still rejects a wrong one', () => {
+    const shared = check(['tok', 'old']);
+    const oldSign = signRequestTime('old', '1669872112');
+    const nextSign = signRequestTime('tok', '1669872113');
+    const hashSpy = jest.spyOn(require('node:crypto'), 'hash');
+    expect(() => verifySignature(sign, '1669872112', shared)).not.toThrow();
+    expect(() => verifySignature(oldSign, '1669872112', shared)).not.toThrow();
+    expect(failure(() => verifySignature('0'.repeat(64), '1669872112', shared)).message).toBe('Sign does not match');
+    // One hash per token for the first request of that second, none after.
+    expect(hashSpy).toHaveBeenCalledTimes(2);
+    // The next second is hashed afresh: the previous Sign no longer matches.
+    expect(failure(() => verifySignature(sign, '1669872113', shared)).message).toBe('Sign does not match');
+    expect(() => verifySignature(nextSign, '1669872113', shared)).not.toThrow();
+    expect(hashSpy).toHaveBeenCalledTimes(4);
+    hashSpy.mockRestore();
+  });
+
   it('compares against every token, whichever matches', () => {
     const tokens = ['one', 'two', 'three'];
     const hashSpy = jest.spyOn(require('node:crypto'), 'timingSafeEqual');

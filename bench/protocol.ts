@@ -1,8 +1,11 @@
 export const SERVER_KINDS = [
   'node-http',
+  'express-drain',
   'express-handwritten',
   'middleware',
   'middleware+token',
+  'listener',
+  'listener+token',
   'fetch-handler',
   'queue-handwritten',
   'queue-middleware',
@@ -11,6 +14,27 @@ export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** The kinds that add every recall to a BullMQ queue: they need the Redis the benchmark starts. */
 export const QUEUE_KINDS: readonly ServerKind[] = ['queue-handwritten', 'queue-middleware'];
+
+/**
+ * The floor each server is compared with: the least a server on the same stack can do with the
+ * request (read the body, JSON.parse it, answer OK), so that the ratio shows what the rest costs.
+ * A floor is its own floor.
+ */
+export const FLOOR_OF: Record<ServerKind, ServerKind> = {
+  'node-http': 'node-http',
+  'express-drain': 'express-drain',
+  'express-handwritten': 'express-drain',
+  middleware: 'express-drain',
+  'middleware+token': 'express-drain',
+  listener: 'node-http',
+  'listener+token': 'node-http',
+  'fetch-handler': 'node-http',
+  'queue-handwritten': 'express-drain',
+  'queue-middleware': 'express-drain',
+};
+
+/** Servers configured with the token: the load generator sends them a signed query. */
+export const SIGNED_KINDS: ReadonlySet<ServerKind> = new Set(['middleware+token', 'listener+token']);
 
 /** Messages between bench/run.ts and a server child over the IPC channel. */
 export type ServerRequest = { type: 'sample'; collectGarbage: boolean };

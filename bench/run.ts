@@ -15,7 +15,7 @@ import autocannon from 'autocannon';
 import IORedis from 'ioredis';
 import { RECALL_BODY, signedPath, UNSIGNED_PATH } from './fixtures';
 import type { MicroResult } from './core-micro';
-import { QUEUE_KINDS, SERVER_KINDS, type ServerKind, type ServerReply } from './protocol';
+import { FLOOR_OF, QUEUE_KINDS, SERVER_KINDS, SIGNED_KINDS, type ServerKind, type ServerReply } from './protocol';
 
 // This file runs as dist-bench/bench/run.js.
 const ROOT = resolve(__dirname, '..', '..');
@@ -33,6 +33,7 @@ const USAGE = `npm run bench -- [flags]
   --memory-requests <n>   requests through \`middleware\` for the memory figure, 0 to skip (default 200000)
   --micro-duration <ms>   duration of each core micro-benchmark round (default 2000)
   --servers <list>        comma-separated subset of ${SERVER_KINDS.join(', ')}
+                          (each one's floor is measured too)
   --server-core <n>       core for servers and the micro-benchmark (default 0)
   --load-core <n>         core for the load generator (default 1)
   --no-pin                do not pin processes to cores
@@ -81,10 +82,13 @@ function readConfig(): Config {
     }
     return value;
   };
-  const servers = values.servers.split(',').map((name) => name.trim());
-  for (const name of servers) {
+  const chosen = values.servers.split(',').map((name) => name.trim());
+  for (const name of chosen) {
     if (!(SERVER_KINDS as readonly string[]).includes(name)) throw new Error(`unknown server ${name}\n${USAGE}`);
   }
+  // Every ratio needs its floor measured in the same run.
+  const wanted = new Set(chosen.flatMap((name) => [name, FLOOR_OF[name as ServerKind]]));
+  const servers = SERVER_KINDS.filter((kind) => wanted.has(kind));
   return {
     durationSeconds: integer('duration', values.duration, 1, TOLERANCE_SECONDS - 10),
     rounds: integer('rounds', values.rounds, 1),
@@ -92,7 +96,7 @@ function readConfig(): Config {
     warmupSeconds: integer('warmup', values.warmup, 0),
     memoryRequests: integer('memory-requests', values['memory-requests'], 0),
     microDurationMs: integer('micro-duration', values['micro-duration'], 100),
-    servers: servers as ServerKind[],
+    servers,
     serverCore: integer('server-core', values['server-core'], 0),
     loadCore: integer('load-core', values['load-core'], 0),
     pin: !values['no-pin'],
@@ -226,7 +230,7 @@ async function startRedis(prefix: string[]): Promise<RedisHandle> {
 }
 
 function pathFor(kind: ServerKind): string {
-  return kind === 'middleware+token' ? signedPath() : UNSIGNED_PATH;
+  return SIGNED_KINDS.has(kind) ? signedPath() : UNSIGNED_PATH;
 }
 
 /** One request before measuring: a server that does not answer OK would make every figure meaningless. */
@@ -484,9 +488,52 @@ function coreMicro(config: Config, prefix: string[]): MicroSummary[] {
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const ratio = (value: number, base: number | undefined) => (base === undefined ? '–' : `${(value / base).toFixed(2)}×`);
 
-function printTable(summaries: Partial<Record<ServerKind, ServerSummary>>): void {
+/** Median over rounds of `measure(server's round, floor's round)`: rounds pair up, measured close in time. */
+function pairedMedian(
+  summary: ServerSummary,
+  floor: ServerSummary,
+  measure: (round: Round, floorRound: Round) => number,
+): number {
+  const floorRounds = new Map(floor.rounds.map((round) => [round.round, round]));
+  return median(
+    summary.rounds.flatMap((round) => {
+      const floorRound = floorRounds.get(round.round);
+      return floorRound ? [measure(round, floorRound)] : [];
+    }),
+  );
+}
+
+interface VersusFloor {
+  floor: ServerKind;
+  /** The floor's CPU per request over this server's: 1 is the floor itself, 0.9 means 11 % more CPU. */
+  cpuEfficiency: number;
+  throughputRatio: number;
+}
+
+function versusFloors(summaries: Partial<Record<ServerKind, ServerSummary>>): Partial<Record<ServerKind, VersusFloor>> {
+  const result: Partial<Record<ServerKind, VersusFloor>> = {};
+  for (const kind of SERVER_KINDS) {
+    const summary = summaries[kind];
+    const floor = summaries[FLOOR_OF[kind]];
+    if (!summary || !floor) continue;
+    result[kind] = {
+      floor: FLOOR_OF[kind],
+      cpuEfficiency: pairedMedian(
+        summary,
+        floor,
+        (round, base) => base.cpuMicrosPerRequest / round.cpuMicrosPerRequest,
+      ),
+      throughputRatio: pairedMedian(summary, floor, (round, base) => round.requestsPerSecond / base.requestsPerSecond),
+    };
+  }
+  return result;
+}
+
+function printTable(
+  summaries: Partial<Record<ServerKind, ServerSummary>>,
+  floors: Partial<Record<ServerKind, VersusFloor>>,
+): void {
   const handwritten = summaries['express-handwritten'];
-  const floor = summaries['node-http'];
   const rows = [
     [
       'server',
@@ -494,8 +541,10 @@ function printTable(summaries: Partial<Record<ServerKind, ServerSummary>>): void
       'p50 ms',
       'p99 ms',
       'CPU µs/req',
+      'floor',
+      'CPU efficiency vs floor',
+      'req/s vs floor',
       'req/s vs express',
-      'req/s vs node-http',
       'CPU vs express',
       'p99 vs express',
       'failures',
@@ -504,14 +553,17 @@ function printTable(summaries: Partial<Record<ServerKind, ServerSummary>>): void
   for (const kind of SERVER_KINDS) {
     const summary = summaries[kind];
     if (!summary) continue;
+    const versus = floors[kind];
     rows.push([
       kind,
       summary.requestsPerSecond.toFixed(0),
       summary.p50Ms.toFixed(2),
       summary.p99Ms.toFixed(2),
       summary.cpuMicrosPerRequest.toFixed(1),
+      versus?.floor ?? '–',
+      versus ? `${versus.cpuEfficiency.toFixed(2)}×` : '–',
+      versus ? `${versus.throughputRatio.toFixed(2)}×` : '–',
       ratio(summary.requestsPerSecond, handwritten?.requestsPerSecond),
-      ratio(summary.requestsPerSecond, floor?.requestsPerSecond),
       ratio(summary.cpuMicrosPerRequest, handwritten?.cpuMicrosPerRequest),
       ratio(summary.p99Ms, handwritten?.p99Ms),
       String(summary.failures),
@@ -524,11 +576,23 @@ function printTable(summaries: Partial<Record<ServerKind, ServerSummary>>): void
   for (const row of rows.slice(1)) console.log(line(row));
 }
 
+/**
+ * The queue mode's figure: the middleware's CPU per request over the hand-written route's, the
+ * median of the per-round ratios (the two run back to back in every round, so drift hits both).
+ */
+function queueCpuRatio(summaries: Partial<Record<ServerKind, ServerSummary>>): number | undefined {
+  const handwritten = summaries['queue-handwritten'];
+  const middleware = summaries['queue-middleware'];
+  if (!handwritten || !middleware) return undefined;
+  return pairedMedian(middleware, handwritten, (round, base) => round.cpuMicrosPerRequest / base.cpuMicrosPerRequest);
+}
+
 /** The queue mode side by side: the middleware with `queue` against the route a user writes instead. */
 function printQueueMode(summaries: Partial<Record<ServerKind, ServerSummary>>): void {
   const handwritten = summaries['queue-handwritten'];
   const middleware = summaries['queue-middleware'];
-  if (!handwritten || !middleware) return;
+  const cpuRatio = queueCpuRatio(summaries);
+  if (!handwritten || !middleware || cpuRatio === undefined) return;
   console.log('\nQueue mode (every request a distinct recall, added to BullMQ on the local redis-server):');
   for (const [name, summary] of [
     ['queue-handwritten', handwritten],
@@ -540,7 +604,7 @@ function printQueueMode(summaries: Partial<Record<ServerKind, ServerSummary>>): 
     );
   }
   console.log(
-    `  CPU per request, middleware / hand-written route: ${ratio(middleware.cpuMicrosPerRequest, handwritten.cpuMicrosPerRequest)}`,
+    `  CPU per request, middleware / hand-written route: ${cpuRatio.toFixed(2)}× (median of the per-round ratios)`,
   );
 }
 
@@ -552,6 +616,7 @@ interface Target {
 
 function targets(
   summaries: Partial<Record<ServerKind, ServerSummary>>,
+  floors: Partial<Record<ServerKind, VersusFloor>>,
   memoryResult: Awaited<ReturnType<typeof memory>> | undefined,
   micro: MicroSummary[],
 ): Target[] {
@@ -587,14 +652,34 @@ function targets(
       met: tokenRatio >= 0.95,
     });
   }
-  const queueBase = summaries['queue-handwritten'];
-  const queueMiddleware = summaries['queue-middleware'];
-  if (queueBase && queueMiddleware) {
-    const cpuRatio = queueMiddleware.cpuMicrosPerRequest / queueBase.cpuMicrosPerRequest;
+  const cpuRatio = queueCpuRatio(summaries);
+  if (cpuRatio !== undefined) {
     list.push({
       target: 'queue-middleware CPU/request ≤ queue-handwritten',
       measured: `${cpuRatio.toFixed(2)}×`,
       met: cpuRatio <= 1,
+    });
+  }
+  const listener = summaries.listener;
+  const listenerFloor = floors.listener;
+  if (listenerFloor) {
+    list.push({
+      target: 'listener CPU efficiency ≥ 0.90× node-http',
+      measured: `${listenerFloor.cpuEfficiency.toFixed(2)}×`,
+      met: listenerFloor.cpuEfficiency >= 0.9,
+    });
+  }
+  const signedListener = summaries['listener+token'];
+  if (listener && signedListener) {
+    const addedMicros = pairedMedian(
+      signedListener,
+      listener,
+      (round, unsigned) => round.cpuMicrosPerRequest - unsigned.cpuMicrosPerRequest,
+    );
+    list.push({
+      target: 'listener+token adds ≤ 3 µs CPU/request to listener',
+      measured: `${addedMicros.toFixed(1)} µs`,
+      met: addedMicros <= 3,
     });
   }
   if (memoryResult) {
@@ -646,7 +731,8 @@ async function main(): Promise<void> {
 
   const summaries = await throughput(config, pin.prefix);
   console.log();
-  printTable(summaries);
+  const floors = versusFloors(summaries);
+  printTable(summaries, floors);
   printQueueMode(summaries);
 
   let memoryResult: Awaited<ReturnType<typeof memory>> | undefined;
@@ -680,7 +766,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const checked = targets(summaries, memoryResult, micro);
+  const checked = targets(summaries, floors, memoryResult, micro);
   console.log('\nTargets:');
   for (const target of checked)
     console.log(`  ${target.met ? 'met   ' : 'MISSED'} ${target.target}: ${target.measured}`);
@@ -694,6 +780,7 @@ async function main(): Promise<void> {
         config: { ...config, output: undefined },
         bodyBytes: Buffer.byteLength(RECALL_BODY),
         servers: summaries,
+        versusFloors: floors,
         memory: memoryResult,
         requireTime: { package: packageRequire, expressAndJoi: expressJoiRequire },
         core: micro,

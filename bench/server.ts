@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { Readable } from 'node:stream';
 import { Queue } from 'bullmq';
 import express from 'express';
-import { createRecallHandler, DEFAULT_JOB_OPTIONS, recallWebhook, RECALL_COMMAND } from '../lib';
+import { createRecallHandler, createRecallListener, DEFAULT_JOB_OPTIONS, recallWebhook, RECALL_COMMAND } from '../lib';
 import { CALLBACK_PATH, SDK_APP_ID, TOKEN } from './fixtures';
 import { QUEUE_KINDS, SERVER_KINDS, type ServerKind, type ServerReply, type ServerRequest } from './protocol';
 
@@ -29,6 +29,13 @@ function nodeHttp(): RequestListener {
   };
 }
 
+/** The Express floor: the same work as `node-http` in an Express route, so what Express itself costs. */
+function expressDrain(): RequestListener {
+  const app = express();
+  app.post(CALLBACK_PATH, nodeHttp());
+  return app;
+}
+
 /** What a user writes without the package: express.json() and a route checking the command and the app. */
 function expressHandwritten(): RequestListener {
   const app = express();
@@ -46,6 +53,11 @@ function middleware(token?: string): RequestListener {
   const app = express();
   app.use(CALLBACK_PATH, recallWebhook({ sdkAppId: SDK_APP_ID, token, onRecall: async () => {} }));
   return app;
+}
+
+/** The package on plain node:http: no Express, the listener is the whole server. */
+function listener(token?: string): RequestListener {
+  return createRecallListener({ sdkAppId: SDK_APP_ID, token, onRecall: async () => {} });
 }
 
 /** The Fetch handler behind the smallest node:http bridge: a Request in, the Response written out. */
@@ -140,12 +152,18 @@ function listenerFor(kind: ServerKind, redisUrl: string | undefined): RequestLis
   switch (kind) {
     case 'node-http':
       return nodeHttp();
+    case 'express-drain':
+      return expressDrain();
     case 'express-handwritten':
       return expressHandwritten();
     case 'middleware':
       return middleware();
     case 'middleware+token':
       return middleware(TOKEN);
+    case 'listener':
+      return listener();
+    case 'listener+token':
+      return listener(TOKEN);
     case 'fetch-handler':
       return fetchHandler();
     case 'queue-handwritten':

@@ -151,7 +151,8 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
         debug('%s: the queue did not take the recall (%O): processing it inline', incoming.label, error);
       }
     }
-    return runInline(handler as InlineHandler<Req>, event, incoming, held, answerBy);
+    // Awaited: an async function that returns a promise takes two more microtask turns to adopt it.
+    return await runInline(handler as InlineHandler<Req>, event, incoming, held, answerBy);
   }
 
   function respondImmediately(handler: InlineHandler<Req>, event: RecallEvent, incoming: IncomingCallback<Req>): void {
@@ -202,15 +203,23 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
 
   // Only for a recall the handler ran to success: a skipped duplicate or a queued recall is not "handled" here.
   function handled(event: RecallEvent, incoming: IncomingCallback<Req>): void {
-    debug('%s: handled %s', incoming.label, incoming.command.describe(event));
+    // describe() builds a string: only when someone reads it.
+    if (debug.enabled) debug('%s: handled %s', incoming.label, incoming.command.describe(event));
   }
 
   function settleOrTimeOut(running: Promise<Outcome>, answerBy: number): Promise<Outcome | typeof TIMED_OUT> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, answerBy - performance.now()), TIMED_OUT);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
       void running.then((outcome) => {
+        settled = true;
         clearTimeout(timer);
         resolve(outcome);
+      });
+      // A handler that has already finished settles before the immediate runs: only one still
+      // running needs a timer, armed for the same deadline.
+      setImmediate(() => {
+        if (!settled) timer = setTimeout(resolve, Math.max(0, answerBy - performance.now()), TIMED_OUT);
       });
     });
   }
@@ -227,12 +236,13 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       clientIp: incoming.params.get('ClientIP') ?? undefined,
       optPlatform: incoming.params.get('OptPlatform') ?? undefined,
     });
-    return dispatch(event, incoming, answerBy);
+    return await dispatch(event, incoming, answerBy);
   }
 
   function handle(incoming: IncomingCallback<Req>): Promise<Answer> {
-    // Numbered, so the lines of requests that overlap on one path can be told apart.
-    const numbered = { ...incoming, label: `${incoming.label} #${++received}` };
+    // Numbered, so the lines of requests that overlap on one path can be told apart; the copy
+    // and the string only while debug lines are written.
+    const numbered = debug.enabled ? { ...incoming, label: `${incoming.label} #${++received}` } : incoming;
     return process(numbered).catch((error: unknown) => {
       if (error instanceof RecallWebhookError) {
         debug('%s: rejected with %d: %s', numbered.label, error.status, error.message);

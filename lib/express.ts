@@ -1,112 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import createDebug from 'debug';
-import getRawBody from 'raw-body';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { JSON_CONTENT_TYPE, type Answer } from './answers';
-import type { BodySource } from './body';
-import { createRecallCore } from './core';
-import {
-  BodyTimeoutError,
-  InvalidBodyError,
-  PayloadTooLargeError,
-  RecallWebhookError,
-  UnsupportedEncodingError,
-} from './errors';
+import type { Request, RequestHandler } from 'express';
+import { createNodeListener } from './node-http';
 import type { RecallWebhookOptions } from './types';
-
-const debug = createDebug('tencent-chat-recall-webhook:express');
 
 /**
  * Express middleware for Tencent Cloud Chat's recall callbacks (`Group.CallbackAfterRecallMsg`,
  * `C2C.CallbackAfterMsgWithDraw`). Requests that are not a POST of a recall this middleware has a
  * handler (or a queue) for go to `next()` with their body unread, so other callback handlers can
- * share the URL.
+ * share the URL. It is the node:http listener, typed for Express: the only module that names
+ * Express's types.
  */
 export function recallWebhook(options: RecallWebhookOptions<Request>): RequestHandler {
-  const core = createRecallCore(options, 'recallWebhook');
-
-  return function recallWebhookMiddleware(req: Request, res: Response, next: NextFunction): void {
-    // originalUrl keeps the mount path; a bare node:http or connect-style caller may only have url.
-    const label = `${req.method} ${pathOf(req.originalUrl ?? req.url)}`;
-    if (req.method !== 'POST') {
-      debug('%s: passed on: method is %s, not POST', label, req.method);
-      next();
-      return;
-    }
-    const params = queryParams(req.url);
-    const command = core.claims(req.method, params);
-    if (!command) {
-      debug('%s: passed on: CallbackCommand is not a recall this middleware has a handler or queue for', label);
-      next();
-      return;
-    }
-    void core
-      .handle({ command, params, request: req, label, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
-      .then((answer) => writeAnswer(req, res, answer));
-  };
-}
-
-function pathOf(url: string): string {
-  const start = url.indexOf('?');
-  return start === -1 ? url : url.slice(0, start);
-}
-
-function queryParams(url: string): URLSearchParams {
-  const start = url.indexOf('?');
-  return new URLSearchParams(start === -1 ? '' : url.slice(start + 1));
-}
-
-/** Takes the body in whatever state earlier middleware left it, or reads the stream itself. */
-function readBody(req: IncomingMessage & { body?: unknown }, limit: number, timeoutMs: number): Promise<BodySource> {
-  if (req.readableEnded || !req.readable) {
-    // An earlier parser (express.json() has its own, larger default limit) read the stream:
-    // the size Tencent sent still counts against this middleware's limit.
-    if (Number(req.headers['content-length']) > limit) return Promise.reject(new PayloadTooLargeError());
-    return Promise.resolve(sourceOf(req.body));
-  }
-  const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-    return Promise.reject(new UnsupportedEncodingError());
-  }
-  // raw-body has no timeout: on expiry stop the flow and let the answer's Connection: close free the socket.
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      req.pause();
-      reject(new BodyTimeoutError());
-    }, timeoutMs);
-    getRawBody(req, { limit, length: req.headers['content-length'] }, (error, bytes) => {
-      clearTimeout(timer);
-      if (error) reject(readError(error as { type?: string }));
-      else resolve({ kind: 'bytes', bytes });
-    });
-  });
-}
-
-function readError(error: { type?: string }): RecallWebhookError {
-  if (error.type === 'entity.too.large') return new PayloadTooLargeError();
-  return new InvalidBodyError(
-    error.type === 'request.size.invalid' ? 'body length does not match Content-Length' : 'could not read the body',
-  );
-}
-
-function sourceOf(body: unknown): BodySource {
-  if (body instanceof Uint8Array) return { kind: 'bytes', bytes: body };
-  if (typeof body === 'string') return { kind: 'text', text: body };
-  return { kind: 'parsed', value: body };
-}
-
-function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-  if (res.headersSent) {
-    debug('answer %d not written: the response had already started', answer.status);
-    return;
-  }
-  res.statusCode = answer.status;
-  res.setHeader('Content-Type', JSON_CONTENT_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(answer.body));
-  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
-  // Node would read and discard the rest of an unread body however slow or large it is; closing
-  // instead keeps a refused sender (401, 403, 413, 415, 408) from holding the socket or pushing
-  // past the limit. A body read to its end leaves nothing behind, so keep-alive stays.
-  if (!req.readableEnded) res.setHeader('Connection', 'close');
-  res.end(answer.body);
+  return createNodeListener(options, 'recallWebhook');
 }

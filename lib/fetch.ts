@@ -68,7 +68,8 @@ async function readBody(request: Request, limit: number, timeoutMs: number): Pro
   const reader = request.body.getReader();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(reject, timeoutMs, new BodyTimeoutError());
+    // The error (and its stack) only for a body that does time out.
+    timer = setTimeout(() => reject(new BodyTimeoutError()), timeoutMs);
   });
   try {
     return await readChunks(reader, limit, deadline);

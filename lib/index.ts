@@ -1,43 +1,4 @@
 export { recallWebhook } from './express';
 export { createRecallHandler, type RecallHandlerContext } from './fetch';
-export { signRequestTime } from './signature';
-export { dedupeKey, DedupeStoreTimeoutError, jobDeduplicationId } from './dedupe';
-export { DEFAULT_JOB_OPTIONS, EnqueueTimeoutError } from './queue';
-export { memoryStore, type MemoryStoreOptions } from './memory-store';
-export { redisStore, type RedisStoreClient } from './redis-store';
-export {
-  BodyTimeoutError,
-  CallbackFailedError,
-  EnqueueFailedError,
-  InvalidBodyError,
-  PayloadTooLargeError,
-  RecallWebhookError,
-  SdkAppIdMismatchError,
-  SignatureVerificationError,
-  UnsupportedEncodingError,
-} from './errors';
-export { C2C_RECALL_COMMAND, RECALL_COMMAND } from './types';
-export type {
-  C2CRecallCallbackBody,
-  C2CRecallEvent,
-  C2CRecallHandler,
-  CallbackAnswer,
-  CallbackToken,
-  DedupeOptions,
-  DedupeStore,
-  ErrorContext,
-  ErrorStage,
-  GroupRecallCallbackBody,
-  GroupRecallEvent,
-  GroupType,
-  KnownGroupType,
-  KnownOptPlatform,
-  OptPlatform,
-  RecalledMessage,
-  RecalledMessageWire,
-  RecallEvent,
-  RecallHandler,
-  RecallJobOptions,
-  RecallQueue,
-  RecallWebhookOptions,
-} from './types';
+export { createRecallListener, type NextHandler, type RecallListener } from './node-http';
+export * from './public';

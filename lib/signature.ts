@@ -1,14 +1,19 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+// A namespace import: Node 20 releases before 20.12 have no `hash` export to import by name.
+import * as nodeCrypto from 'node:crypto';
 import { SignatureVerificationError } from './errors';
 
 const REQUEST_TIME = /^\d{1,12}$/;
 const SIGN = /^[0-9a-fA-F]{64}$/;
 
+// crypto.hash (Node 20.12 and later) hashes without building a Hash object per call.
+const sha256Hex: (text: string) => string =
+  typeof nodeCrypto.hash === 'function'
+    ? (text) => nodeCrypto.hash('sha256', text, 'hex')
+    : (text) => nodeCrypto.createHash('sha256').update(text).digest('hex');
+
 /** Tencent's callback signature: `sha256(token + requestTime)` as lowercase hex. */
 export function signRequestTime(token: string, requestTime: number | string): string {
-  return createHash('sha256')
-    .update(token + String(requestTime))
-    .digest('hex');
+  return sha256Hex(token + String(requestTime));
 }
 
 export interface SignatureCheck {
@@ -38,13 +43,23 @@ export function verifySignature(
   if (!(skewSeconds <= check.toleranceSeconds)) {
     throw new SignatureVerificationError('RequestTime is outside the accepted window');
   }
-  const given = Buffer.from(sign, 'hex');
+  // Both sides as the ASCII of lowercase hex, the same length: compared in constant time.
+  const given = Buffer.from(sign.toLowerCase(), 'latin1');
   let matched = false;
-  for (const token of check.tokens) {
-    const expected = createHash('sha256')
-      .update(token + requestTime)
-      .digest();
-    matched = timingSafeEqual(given, expected) || matched;
+  for (const expected of expectedSigns(check, requestTime)) {
+    matched = nodeCrypto.timingSafeEqual(given, expected) || matched;
   }
   if (!matched) throw new SignatureVerificationError('Sign does not match');
+}
+
+// Tencent signs with whole seconds, so the requests of one second share a RequestTime: each check
+// keeps the expected Signs for the last RequestTime it saw and hashes only when that changes.
+const lastExpected = new WeakMap<SignatureCheck, { requestTime: string; signs: Buffer[] }>();
+
+function expectedSigns(check: SignatureCheck, requestTime: string): Buffer[] {
+  const last = lastExpected.get(check);
+  if (last?.requestTime === requestTime) return last.signs;
+  const signs = check.tokens.map((token) => Buffer.from(sha256Hex(token + requestTime), 'latin1'));
+  lastExpected.set(check, { requestTime, signs });
+  return signs;
 }

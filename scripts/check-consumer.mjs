@@ -5,8 +5,10 @@
 // moduleResolution node16 (as CommonJS and as an ES module) and bundler. Then, in a fresh ES module
 // project with TypeScript 7's `tsc --init` defaults and skipLibCheck off, it compiles every
 // TypeScript snippet of the README and docs/*.md with TypeScript 7 and with the project's own tsc,
-// and runs the ones marked `run` with node --test. Last, in a folder with the tarball alone, it
-// checks that the main entry and the CLI's send work without the optional peer dependencies.
+// and runs the ones marked `run` with node --test.
+// A second consumer, with none of the optional peer dependencies installed (no Express, no bullmq),
+// type-checks and runs the node:http listener and the Fetch handler, checks that the main entry
+// works without bullmq, and runs the CLI's send.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -102,7 +104,7 @@ try {
   run('tsc, moduleResolution bundler', bin('tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
 
   checkSnippets(consumer);
-  checkWithoutPeers(work, tarball);
+  checkWithoutExpress(work, tarball);
 
   const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', packed.name, 'package.json'), 'utf8'));
   for (const name of Object.keys(manifest.bin ?? {})) {
@@ -115,38 +117,6 @@ try {
 } finally {
   if (process.env.KEEP_CONSUMER_DIR) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
-}
-
-/**
- * A second folder with the tarball alone, so none of the optional peer dependencies can be
- * resolved: there the main and testing entries must load and work without bullmq, the CLI's send
- * must run, and its dead-letter commands must say that they need bullmq.
- */
-function checkWithoutPeers(work, tarball) {
-  const bare = join(work, 'without-peers');
-  mkdirSync(bare);
-  writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'without-peers', private: true }, null, 2));
-  for (const file of ['without-peers.mjs', 'exercise.cjs']) copyFileSync(join(fixtures, file), join(bare, file));
-  run(
-    'npm install <tarball> alone in another folder',
-    'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball],
-    bare,
-  );
-  console.log(
-    run('without optional peers: require() and import', process.execPath, ['without-peers.mjs'], bare)
-      .trim()
-      .replace(/^/gm, '     '),
-  );
-  const cli = join(bare, 'node_modules', '.bin', 'tencent-chat-recall-webhook');
-  run('without optional peers: bin send --dry-run', cli, ['send', 'http://127.0.0.1:3000/callback', '--dry-run'], bare);
-  const failed = spawnSync(cli, ['failed', '--queue', 'tencent-chat-recalls'], { cwd: bare, env, encoding: 'utf8' });
-  if (failed.status !== 1 || !/failed needs the bullmq package/.test(failed.stderr)) {
-    throw new Error(
-      `without bullmq, bin failed should exit 1 naming bullmq; it exited ${failed.status}: ${failed.stderr}`,
-    );
-  }
-  console.log('ok   without optional peers: bin failed exits 1 and names bullmq');
 }
 
 /**
@@ -204,4 +174,58 @@ function checkRecipeCopy(snippets) {
     .replaceAll("from '../lib'", "from 'tencent-chat-recall-webhook'");
   if (copy !== recipe.code) throw new Error('__tests__/recipe.test.ts differs from the README recipe');
   console.log('ok   __tests__/recipe.test.ts is the README recipe');
+}
+
+/** The `/node` and `/fetch` entry points need neither Express nor its types, even with skipLibCheck off. */
+function checkWithoutExpress(work, tarball) {
+  const consumer = join(work, 'no-express');
+  mkdirSync(consumer);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'no-express', private: true }, null, 2));
+  for (const file of ['consumer.ts', 'tsconfig.json', 'check.cjs']) {
+    copyFileSync(join(fixtures, 'no-express', file), join(consumer, file));
+  }
+  run(
+    'npm install <tarball> without Express',
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      tarball,
+      `@types/node@${installedVersion('@types/node')}`,
+    ],
+    consumer,
+  );
+  run('tsc without @types/express, skipLibCheck off', bin('tsc'), ['-p', 'tsconfig.json'], consumer);
+  console.log(run('run without Express', process.execPath, ['check.cjs'], consumer).trim().replace(/^/gm, '     '));
+  checkWithoutBullmq(consumer);
+}
+
+/**
+ * In the consumer without optional peers: the main and testing entries load and work without
+ * bullmq (require() and import), /bullmq fails for want of it, the CLI's send runs, and its
+ * dead-letter commands say that they need bullmq.
+ */
+function checkWithoutBullmq(consumer) {
+  for (const file of ['without-peers.mjs', 'exercise.cjs']) copyFileSync(join(fixtures, file), join(consumer, file));
+  console.log(
+    run('without bullmq: require() and import', process.execPath, ['without-peers.mjs'], consumer)
+      .trim()
+      .replace(/^/gm, '     '),
+  );
+  const cli = join(consumer, 'node_modules', '.bin', 'tencent-chat-recall-webhook');
+  run('without bullmq: bin send --dry-run', cli, ['send', 'http://127.0.0.1:3000/callback', '--dry-run'], consumer);
+  const failed = spawnSync(cli, ['failed', '--queue', 'tencent-chat-recalls'], {
+    cwd: consumer,
+    env,
+    encoding: 'utf8',
+  });
+  if (failed.status !== 1 || !/failed needs the bullmq package/.test(failed.stderr)) {
+    throw new Error(
+      `without bullmq, bin failed should exit 1 naming bullmq; it exited ${failed.status}: ${failed.stderr}`,
+    );
+  }
+  console.log('ok   without bullmq: bin failed exits 1 and names bullmq');
 }

@@ -22,6 +22,7 @@ const MAIN_EXPORTS = [
   'SignatureVerificationError',
   'UnsupportedEncodingError',
   'createRecallHandler',
+  'createRecallListener',
   'dedupeKey',
   'jobDeduplicationId',
   'memoryStore',

@@ -1,4 +1,4 @@
-// Runs in a folder where only the tarball is installed, none of its optional peer dependencies:
+// Runs in a consumer where none of the optional peer dependencies is installed:
 // the main and testing entries load and work in both formats without bullmq, and the /bullmq
 // entry fails for want of bullmq, as a missing peer dependency should.
 import assert from 'node:assert/strict';

@@ -1,0 +1,34 @@
+// A project that never installs Express or @types/express: the node:http listener and the Fetch
+// handler must type-check with skipLibCheck off. Run as well (check.cjs runs the compiled output).
+import { createServer } from 'node:http';
+import { createRecallHandler, type RecallHandlerContext } from 'tencent-chat-recall-webhook/fetch';
+import {
+  createRecallListener,
+  RecallWebhookError,
+  type GroupRecallEvent,
+  type RecallListener,
+} from 'tencent-chat-recall-webhook/node';
+
+const recalled: GroupRecallEvent[] = [];
+
+const listener: RecallListener = createRecallListener({
+  sdkAppId: 1400000000,
+  onRecall: (event, req) => {
+    const host: string | undefined = req.headers.host;
+    recalled.push(event);
+    return host;
+  },
+  onError: (error) => {
+    if (error instanceof RecallWebhookError) console.log(error.status satisfies number);
+  },
+});
+
+export const server = createServer((req, res) =>
+  listener(req, res, () => {
+    res.statusCode = 404;
+    res.end();
+  }),
+);
+
+export const handler: (request: Request, context?: RecallHandlerContext) => Promise<Response | null> =
+  createRecallHandler({ sdkAppId: '1400000000', onRecall: (event) => void recalled.push(event) });
