@@ -1,6 +1,6 @@
 // Checks the package the way a consumer meets it: builds and packs it, lints the
 // tarball with publint and @arethetypeswrong/cli, installs it into a temporary folder outside the
-// project, then there require()s and imports the three subpaths, runs Express apps and the Fetch
+// project, then there require()s and imports the main, testing and bullmq entries, runs Express apps and the Fetch
 // handler through real requests on 127.0.0.1, and type-checks a TypeScript consumer under
 // moduleResolution node16 (as CommonJS and as an ES module) and bundler. Then, in a fresh ES module
 // project with TypeScript 7's `tsc --init` defaults and skipLibCheck off, it compiles every

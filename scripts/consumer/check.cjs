@@ -21,7 +21,9 @@ async function main() {
   assert.deepEqual(bullmqModulesLoaded(), [], 'an entry other than /bullmq loaded bullmq');
   checkBullmqExports(require('tencent-chat-recall-webhook/bullmq'));
   assert.notDeepEqual(bullmqModulesLoaded(), [], 'the bullmq entry did not load bullmq');
-  console.log('require(): the three subpaths, Express 5 and 4 apps, Fetch handler; bullmq loaded only by /bullmq');
+  console.log(
+    'require(): main, testing and bullmq entries, Express 5 and 4 apps, Fetch handler; bullmq loaded only by /bullmq',
+  );
 }
 
 main().catch((error) => {

@@ -19,4 +19,4 @@ shared.checkExports(lib, testing);
 shared.checkBullmqExports(bullmq);
 await shared.checkExpress(express, lib, testing);
 await shared.checkFetchHandler(lib, testing);
-console.log('import: the three subpaths, Express app, Fetch handler');
+console.log('import: main, testing and bullmq entries, Express app, Fetch handler');
