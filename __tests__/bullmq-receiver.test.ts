@@ -5,8 +5,9 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ConnectionOptions, Queue, Worker } from 'bullmq';
+import { Queue, type ConnectionOptions, type Worker } from 'bullmq';
 import express from 'express';
+import IORedis from 'ioredis';
 import {
   C2C_RECALL_COMMAND,
   recallWebhook,
@@ -216,20 +217,30 @@ function receiverSuite(startBackend: () => Promise<Backend>): void {
 
 describeWithRedis('recallWebhook({ queue }) when Redis is down or hung', () => {
   let backend: Awaited<ReturnType<typeof startRedisBackend>>;
+  let redis: IORedis;
   let jobs: Queue;
   let receiverClose: () => Promise<void>;
 
   beforeEach(async () => {
     backend = await startRedisBackend();
-    jobs = openQueue(backend, uniqueQueueName());
+    // The test owns the connection: once Redis is stopped, a Queue cannot QUIT a connection it
+    // opened itself, and ioredis would go on reconnecting after close(), keeping Jest from exiting.
+    // disconnect() of a client whose socket already closed arms a timer of disconnectTimeout
+    // (2 s by default) to destroy that socket: keep it short.
+    redis = new IORedis(backend.server.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      disconnectTimeout: 100,
+    });
+    jobs = new Queue(uniqueQueueName(), { connection: redis });
     jobs.on('error', () => undefined);
     await jobs.waitUntilReady();
   });
   afterEach(async () => {
     await receiverClose?.();
     backend.server.resume();
-    // With Redis stopped, close() rejects: its QUIT cannot be sent.
-    await jobs.close().catch(() => undefined);
+    await jobs.close();
+    redis.disconnect();
     await backend.stop();
   });
 

@@ -1,11 +1,12 @@
 /**
- * The CLI's `failed` and `retry` commands: the built command, spawned as an operator runs it,
- * against dead letters in a real redis-server and a real PostgreSQL; usage errors in process.
+ * The CLI's `failed` and `retry` commands against dead letters in a real redis-server and a real
+ * PostgreSQL: in process (so the coverage sees them) and as the built command, spawned as an
+ * operator runs it; usage errors in process.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ConnectionOptions, Queue, Worker } from 'bullmq';
-import { createRecallWorker } from '../lib/bullmq';
+import { createRecallWorker, describeFailedJobs, retryFailedJobs } from '../lib/bullmq';
 import { run } from '../lib/cli';
 import { createMsgSeqList, createRecallEvent } from '../lib/testing';
 import { toRecallEvent } from '../lib/event';
@@ -80,6 +81,7 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
     const connection = backend.workerConnection() as ConnectionOptions;
     const options = {
       connection,
+      concurrency: 20,
       onError: (_error: Error, context: { stage: string; job: { id?: string } }) => {
         if (context.stage === 'dead-letter') deadLetters.push(context.job.id!);
       },
@@ -99,12 +101,14 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
   }
 
   it('lists each dead letter, retry brings them all back, and then they are processed', async () => {
-    const body = createRecallEvent({
-      Type: 'Public',
-      GroupId: '@TGS#2ARCHIVE',
-      MsgSeqList: createMsgSeqList([41, 42]),
-    });
-    const group = toRecallEvent(body, { sdkAppId: '1400000000' });
+    const group = toRecallEvent(
+      createRecallEvent({ Type: 'Public', GroupId: '@TGS#2ARCHIVE', MsgSeqList: createMsgSeqList([41, 42]) }),
+      { sdkAppId: '1400000000' },
+    );
+    const topic = toRecallEvent(
+      createRecallEvent({ Type: 'Community', GroupId: '@TGS#_@TGS#cARCHIVE', MsgSeqList: createMsgSeqList([7]) }),
+      { sdkAppId: '1400000000' },
+    );
     const c2c = {
       callbackCommand: 'C2C.CallbackAfterMsgWithDraw',
       fromAccount: 'jared',
@@ -112,13 +116,15 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
       msgKey: 'k_1',
     };
     const groupJob = await queue.add(group.callbackCommand, group, { attempts: 2 });
+    const topicJob = await queue.add(topic.callbackCommand, topic, { attempts: 1 });
     const c2cJob = await queue.add(c2c.callbackCommand, c2c, { attempts: 1 });
-    await waitForDeadLetters(2);
+    const strayJob = await queue.add('toString', {}, { attempts: 1 });
+    await waitForDeadLetters(4);
 
-    const listed = await cli('failed', '--queue', queueName, ...backend.cliFlags());
+    const listed = await runInProcess('failed', '--queue', queueName, ...backend.cliFlags());
     expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: '' });
     const lines = listed.stdout.split('\n');
-    expect(lines[0]).toBe(`2 failed jobs in queue '${queueName}':`);
+    expect(lines[0]).toBe(`4 failed jobs in queue '${queueName}':`);
     expect(lines).toContainEqual(
       expect.stringMatching(
         new RegExp(
@@ -128,23 +134,58 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
     );
     expect(lines).toContainEqual(
       expect.stringMatching(
+        new RegExp(`^job ${topicJob.id}: group @TGS#_@TGS#cARCHIVE topic @TGS#_@TGS#cARCHIVE@TOPIC#_\\w+ MsgSeqs 7 `),
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
         new RegExp(
           `^job ${c2cJob.id}: one-to-one jared -> Jonh MsgKey k_1 \\(C2C\\.CallbackAfterMsgWithDraw\\), 1 attempts`,
         ),
       ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^job ${strayJob.id}: not a recall job \\(toString\\)`)),
     );
     expect(lines).toContain('  last error: the archive is down');
     expect(lines.some((line) => line.includes('this worker has no handler for it'))).toBe(true);
 
     archiveUp = true;
     const completed = nextJob(worker, 'completed');
-    const retried = await cli('retry', '--queue', queueName, ...backend.cliFlags(), groupJob.id!);
+    const retried = await runInProcess('retry', '--queue', queueName, ...backend.cliFlags(), groupJob.id!);
     expect(retried).toEqual({ code: 0, stdout: 'Moved 1 failed job back to waiting.\n', stderr: '' });
     expect((await completed).id).toBe(groupJob.id);
-    expect(await queue.getFailedCount()).toBe(1);
+    expect(await queue.getFailedCount()).toBe(3);
 
-    const all = await cli('retry', '--queue', queueName, ...backend.cliFlags());
-    expect(all).toEqual({ code: 0, stdout: 'Moved 1 failed job back to waiting.\n', stderr: '' });
+    // A job that exists but is no longer in the failed set is left alone, and said so.
+    const again = await runInProcess('retry', '--queue', queueName, ...backend.cliFlags(), groupJob.id!);
+    expect(again).toEqual({
+      code: 1,
+      stdout: 'Moved 0 failed jobs back to waiting.\n',
+      stderr: `tencent-chat-recall-webhook: not in the failed set, left alone: ${groupJob.id}\n`,
+    });
+
+    const all = await runInProcess('retry', '--queue', queueName, ...backend.cliFlags());
+    expect(all).toEqual({ code: 0, stdout: 'Moved 3 failed jobs back to waiting.\n', stderr: '' });
+  });
+
+  it('lists and retries every dead letter past the first page of the failed set', async () => {
+    const event = toRecallEvent(createRecallEvent(), { sdkAppId: '1400000000' });
+    const count = 501; // one more than a page
+    await queue.addBulk(
+      Array.from({ length: count }, (_, index) => ({
+        name: event.callbackCommand,
+        data: { ...event, eventTime: event.eventTime + index },
+        opts: { attempts: 1 },
+      })),
+    );
+    await waitForDeadLetters(count);
+    const listed = await describeFailedJobs(queue);
+    expect(listed).toHaveLength(count);
+    expect(new Set(listed.map((job) => job.id)).size).toBe(count);
+    await worker.pause();
+    expect(await retryFailedJobs(queue)).toMatchObject({ notFailed: [] });
+    expect(await queue.getWaitingCount()).toBe(count);
   });
 
   it('gives a retried job all its attempts again', async () => {
@@ -157,20 +198,25 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
     expect(failed).toMatchObject({ id: job.id, attemptsMade: 2 });
   });
 
-  it('says so, and exits 1, for job ids not in the failed set', async () => {
-    const outcome = await cli('retry', '--queue', queueName, ...backend.cliFlags(), '999');
-    expect(outcome).toEqual({
-      code: 1,
-      stdout: 'Moved 0 failed jobs back to waiting.\n',
-      stderr: 'tencent-chat-recall-webhook: not in the failed set, left alone: 999\n',
+  describe.each([
+    ['in process', runInProcess],
+    ['as the built command', cli],
+  ])('%s', (_how, command) => {
+    it('says so, and exits 1, for job ids not in the failed set', async () => {
+      const outcome = await command('retry', '--queue', queueName, ...backend.cliFlags(), '999');
+      expect(outcome).toEqual({
+        code: 1,
+        stdout: 'Moved 0 failed jobs back to waiting.\n',
+        stderr: 'tencent-chat-recall-webhook: not in the failed set, left alone: 999\n',
+      });
     });
-  });
 
-  it('says when there are no failed jobs', async () => {
-    expect(await cli('failed', '--queue', queueName, ...backend.cliFlags())).toEqual({
-      code: 0,
-      stdout: `No failed jobs in queue '${queueName}'.\n`,
-      stderr: '',
+    it('says when there are no failed jobs', async () => {
+      expect(await command('failed', '--queue', queueName, ...backend.cliFlags())).toEqual({
+        code: 0,
+        stdout: `No failed jobs in queue '${queueName}'.\n`,
+        stderr: '',
+      });
     });
   });
 }
@@ -207,6 +253,43 @@ describe('failed and retry usage', () => {
     const outcome = await runInProcess(...argv);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr.split('\n')[0]).toBe(`tencent-chat-recall-webhook: ${reason}`);
+  });
+
+  describe('without bullmq installed', () => {
+    /** Runs the CLI loaded afresh, with `bullmq` failing to load as `failure` says. */
+    async function runWhereBullmqFails(failure: Error, argv: string[]): Promise<{ code: number; lines: string[] }> {
+      const lines: string[] = [];
+      const io = { stdout: (text: string) => lines.push(text), stderr: (text: string) => lines.push(text) };
+      let code = -1;
+      await jest.isolateModulesAsync(async () => {
+        jest.doMock('bullmq', () => {
+          throw failure;
+        });
+        const isolated = jest.requireActual<typeof import('../lib/cli')>('../lib/cli');
+        code = await isolated.run(argv, io);
+      });
+      return { code, lines };
+    }
+    afterEach(() => jest.dontMock('bullmq'));
+
+    it.each(['failed', 'retry'])('%s exits 1 and says which packages to install', async (command) => {
+      // Node's own error for a package that is not installed; the consumer check meets the real one.
+      const notInstalled = Object.assign(new Error("Cannot find module 'bullmq'\nRequire stack:\n- dist/cli.js"), {
+        code: 'MODULE_NOT_FOUND',
+      });
+      expect(await runWhereBullmqFails(notInstalled, [command, '--queue', 'q'])).toEqual({
+        code: 1,
+        lines: [
+          `tencent-chat-recall-webhook: ${command} needs the bullmq package, an optional peer dependency: ` +
+            'npm install bullmq ioredis (or bullmq pg for --postgres)',
+        ],
+      });
+    });
+
+    it('lets any other failure to load bullmq through', async () => {
+      const broken = new SyntaxError('Unexpected token in bullmq');
+      await expect(runWhereBullmqFails(broken, ['failed', '--queue', 'q'])).rejects.toBe(broken);
+    });
   });
 
   it('exits 1, naming the cause, when the store cannot be reached', async () => {

@@ -7,8 +7,13 @@ export const SERVER_KINDS = [
   'listener',
   'listener+token',
   'fetch-handler',
+  'queue-handwritten',
+  'queue-middleware',
 ] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
+
+/** The kinds that add every recall to a BullMQ queue: they need the Redis the benchmark starts. */
+export const QUEUE_KINDS: readonly ServerKind[] = ['queue-handwritten', 'queue-middleware'];
 
 /**
  * The floor each server is compared with: the least a server on the same stack can do with the
@@ -24,6 +29,8 @@ export const FLOOR_OF: Record<ServerKind, ServerKind> = {
   listener: 'node-http',
   'listener+token': 'node-http',
   'fetch-handler': 'node-http',
+  'queue-handwritten': 'express-drain',
+  'queue-middleware': 'express-drain',
 };
 
 /** Servers configured with the token: the load generator sends them a signed query. */

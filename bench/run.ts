@@ -4,15 +4,18 @@
 // npm run bench compiles bench/ and lib/ with tsc into dist-bench/ and runs it with plain node, so
 // every process runs the JavaScript users run, without a TypeScript loader in the measured path.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { createServer } from 'node:net';
 import { createHistogram } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import IORedis from 'ioredis';
 import { RECALL_BODY, signedPath, UNSIGNED_PATH } from './fixtures';
 import type { MicroResult } from './core-micro';
-import { FLOOR_OF, SERVER_KINDS, SIGNED_KINDS, type ServerKind, type ServerReply } from './protocol';
+import { FLOOR_OF, QUEUE_KINDS, SERVER_KINDS, SIGNED_KINDS, type ServerKind, type ServerReply } from './protocol';
 
 // This file runs as dist-bench/bench/run.js.
 const ROOT = resolve(__dirname, '..', '..');
@@ -136,8 +139,13 @@ interface ServerHandle {
   stop(): void;
 }
 
-function startServer(kind: ServerKind, prefix: string[], nodeArgs: string[] = []): Promise<ServerHandle> {
-  const [command, args] = nodeCommand(prefix, nodeArgs, 'server.js', [kind]);
+function startServer(
+  kind: ServerKind,
+  prefix: string[],
+  nodeArgs: string[] = [],
+  redis?: RedisHandle,
+): Promise<ServerHandle> {
+  const [command, args] = nodeCommand(prefix, nodeArgs, 'server.js', [kind, ...(redis ? [redis.url] : [])]);
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   const nextReply = <T extends ServerReply['type']>(type: T) =>
@@ -173,6 +181,54 @@ function startServer(kind: ServerKind, prefix: string[], nodeArgs: string[] = []
   }));
 }
 
+/**
+ * The redis-server the queue kinds add their jobs to: on loopback, pinned like the servers,
+ * without persistence (the figure compared is the Node process's CPU, not Redis's fsync).
+ */
+interface RedisHandle {
+  url: string;
+  /** How many jobs wait in the queue of a queue kind (bench/server.ts names it bench-<kind>). */
+  waitingJobs(kind: ServerKind): Promise<number>;
+  /** Empties Redis between rounds, outside the measured window, so it does not fill up. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+async function startRedis(prefix: string[]): Promise<RedisHandle> {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error(`${QUEUE_KINDS.join(' and ')} need redis-server on the PATH; or leave them out with --servers`);
+  }
+  const port = await freePort();
+  const command = [...prefix, 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', ''];
+  command.push('--appendonly', 'no');
+  const child = spawn(command[0], command.slice(1), { stdio: 'ignore' });
+  children.add(child);
+  const url = `redis://127.0.0.1:${port}`;
+  const client = new IORedis(url, { maxRetriesPerRequest: 3, retryStrategy: (times) => (times > 50 ? null : 100) });
+  client.on('error', () => undefined);
+  await client.ping();
+  return {
+    url,
+    waitingJobs: (kind) => client.llen(`bull:bench-${kind}:wait`),
+    flush: async () => void (await client.flushall()),
+    async stop() {
+      client.disconnect();
+      children.delete(child);
+      child.kill();
+      await once(child, 'exit');
+    },
+  };
+}
+
 function pathFor(kind: ServerKind): string {
   return SIGNED_KINDS.has(kind) ? signedPath() : UNSIGNED_PATH;
 }
@@ -200,17 +256,39 @@ interface LoadResult {
   failures: number;
 }
 
-function load(port: number, path: string, connections: number, limit: { seconds: number } | { amount: number }) {
+let recallCount = 0;
+const recallTemplate = JSON.parse(RECALL_BODY) as { MsgSeqList: Array<{ MsgSeq: number }> };
+
+/** A recall no earlier request of this run sent: the next MsgSeq. */
+function distinctRecallBody(): string {
+  recallTemplate.MsgSeqList[0].MsgSeq = 1_000_000 + ++recallCount;
+  return JSON.stringify(recallTemplate);
+}
+
+/**
+ * Load on one server. The queue kinds get a distinct recall in every request (a copy would be
+ * deduplicated, and cost less); the others get the same body every time.
+ */
+function load(
+  target: { port: number; kind: ServerKind },
+  connections: number,
+  limit: { seconds: number } | { amount: number },
+) {
+  const path = pathFor(target.kind);
+  const request = { method: 'POST' as const, path, headers: { 'content-type': 'application/json' } };
+  const requests = QUEUE_KINDS.includes(target.kind)
+    ? [{ ...request, setupRequest: (req: object) => ({ ...req, body: distinctRecallBody() }) }]
+    : [{ ...request, body: RECALL_BODY }];
   return new Promise<LoadResult>((resolveLoad, reject) => {
     // autocannon's own histogram keeps whole milliseconds; loopback latencies need microseconds.
     const latencyMicros = createHistogram();
     let failures = 0;
     const instance = autocannon(
       {
-        url: `http://127.0.0.1:${port}`,
+        url: `http://127.0.0.1:${target.port}`,
         connections,
         ...('seconds' in limit ? { duration: limit.seconds } : { amount: limit.amount }),
-        requests: [{ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: RECALL_BODY }],
+        requests,
       },
       (error, result) => {
         clearTimeout(safety);
@@ -244,14 +322,30 @@ interface Round extends LoadResult {
   rssBytes: number;
 }
 
-async function measureRound(server: ServerHandle, config: Config, round: number): Promise<Round> {
+async function measureRound(
+  server: ServerHandle,
+  config: Config,
+  round: number,
+  redis: RedisHandle | undefined,
+): Promise<Round> {
   const before = await server.sample();
-  const result = await load(server.port, pathFor(server.kind), config.connections, {
-    seconds: config.durationSeconds,
-  });
+  const result = await load(server, config.connections, { seconds: config.durationSeconds });
   const after = await server.sample();
   const cpuMicros = after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
-  return { round, ...result, cpuMicrosPerRequest: cpuMicros / result.requests, rssBytes: after.memory.rss };
+  const measured = { round, ...result, cpuMicrosPerRequest: cpuMicros / result.requests, rssBytes: after.memory.rss };
+  if (redis && QUEUE_KINDS.includes(server.kind)) await checkEveryRecallStored(server.kind, measured, redis, config);
+  return measured;
+}
+
+/**
+ * Every answered request of a queue kind must have become its own job: as many waiting jobs as
+ * answers, plus at most one per connection for requests cut off when the round ended.
+ */
+async function checkEveryRecallStored(kind: ServerKind, round: Round, redis: RedisHandle, config: Config) {
+  const stored = await redis.waitingJobs(kind);
+  if (stored < round.requests - round.failures || stored > round.requests + config.connections) {
+    throw new Error(`${kind}: ${round.requests} requests answered, but ${stored} jobs stored`);
+  }
 }
 
 function median(values: number[]): number {
@@ -282,20 +376,23 @@ function summarise(rounds: Round[]): ServerSummary {
 
 async function throughput(config: Config, prefix: string[]): Promise<Partial<Record<ServerKind, ServerSummary>>> {
   const servers: ServerHandle[] = [];
-  for (const kind of config.servers) servers.push(await startServer(kind, prefix));
+  const redis = config.servers.some((kind) => QUEUE_KINDS.includes(kind)) ? await startRedis(prefix) : undefined;
   const rounds = new Map<ServerKind, Round[]>(config.servers.map((kind) => [kind, []]));
   try {
+    for (const kind of config.servers) servers.push(await startServer(kind, prefix, [], redis));
     for (const server of servers) {
       await assertAnswersOk(server);
       if (config.warmupSeconds > 0) {
-        await load(server.port, pathFor(server.kind), config.connections, { seconds: config.warmupSeconds });
+        await load(server, config.connections, { seconds: config.warmupSeconds });
       }
+      await redis?.flush();
     }
     for (let round = 1; round <= config.rounds; round++) {
       // Interleaved, and each round starts one server later, so drift and position hit all alike.
       for (let i = 0; i < servers.length; i++) {
         const server = servers[(i + round - 1) % servers.length];
-        const measured = await measureRound(server, config, round);
+        const measured = await measureRound(server, config, round, redis);
+        await redis?.flush();
         rounds.get(server.kind)!.push(measured);
         console.log(
           `  round ${round}/${config.rounds} ${server.kind.padEnd(19)} ${measured.requestsPerSecond.toFixed(0).padStart(7)} req/s` +
@@ -306,6 +403,7 @@ async function throughput(config: Config, prefix: string[]): Promise<Partial<Rec
     }
   } finally {
     for (const server of servers) server.stop();
+    await redis?.stop();
   }
   return Object.fromEntries([...rounds].map(([kind, list]) => [kind, summarise(list)]));
 }
@@ -320,7 +418,7 @@ async function memory(config: Config, prefix: string[]) {
   const server = await startServer('middleware', prefix, ['--expose-gc']);
   try {
     await assertAnswersOk(server);
-    await load(server.port, UNSIGNED_PATH, config.connections, { amount: MEMORY_WARMUP_REQUESTS });
+    await load(server, config.connections, { amount: MEMORY_WARMUP_REQUESTS });
     const checkpoint = async (requests: number): Promise<MemoryCheckpoint> => {
       const { memory: usage } = await server.sample(true);
       return { requests, rssBytes: usage.rss, heapUsedBytes: usage.heapUsed };
@@ -330,7 +428,7 @@ async function memory(config: Config, prefix: string[]) {
     let failures = 0;
     for (let sent = 0; sent < config.memoryRequests;) {
       const amount = Math.min(chunk, config.memoryRequests - sent);
-      const result = await load(server.port, UNSIGNED_PATH, config.connections, { amount });
+      const result = await load(server, config.connections, { amount });
       failures += result.failures;
       sent += result.requests;
       checkpoints.push(await checkpoint(sent));
@@ -478,6 +576,38 @@ function printTable(
   for (const row of rows.slice(1)) console.log(line(row));
 }
 
+/**
+ * The queue mode's figure: the middleware's CPU per request over the hand-written route's, the
+ * median of the per-round ratios (the two run back to back in every round, so drift hits both).
+ */
+function queueCpuRatio(summaries: Partial<Record<ServerKind, ServerSummary>>): number | undefined {
+  const handwritten = summaries['queue-handwritten'];
+  const middleware = summaries['queue-middleware'];
+  if (!handwritten || !middleware) return undefined;
+  return pairedMedian(middleware, handwritten, (round, base) => round.cpuMicrosPerRequest / base.cpuMicrosPerRequest);
+}
+
+/** The queue mode side by side: the middleware with `queue` against the route a user writes instead. */
+function printQueueMode(summaries: Partial<Record<ServerKind, ServerSummary>>): void {
+  const handwritten = summaries['queue-handwritten'];
+  const middleware = summaries['queue-middleware'];
+  const cpuRatio = queueCpuRatio(summaries);
+  if (!handwritten || !middleware || cpuRatio === undefined) return;
+  console.log('\nQueue mode (every request a distinct recall, added to BullMQ on the local redis-server):');
+  for (const [name, summary] of [
+    ['queue-handwritten', handwritten],
+    ['queue-middleware', middleware],
+  ] as const) {
+    console.log(
+      `  ${name.padEnd(18)} ${summary.cpuMicrosPerRequest.toFixed(1).padStart(6)} µs CPU/req` +
+        `  ${summary.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${summary.p99Ms.toFixed(2)} ms`,
+    );
+  }
+  console.log(
+    `  CPU per request, middleware / hand-written route: ${cpuRatio.toFixed(2)}× (median of the per-round ratios)`,
+  );
+}
+
 interface Target {
   target: string;
   measured: string;
@@ -520,6 +650,14 @@ function targets(
       target: 'middleware+token req/s ≥ 0.95× express-handwritten',
       measured: `${tokenRatio.toFixed(2)}×`,
       met: tokenRatio >= 0.95,
+    });
+  }
+  const cpuRatio = queueCpuRatio(summaries);
+  if (cpuRatio !== undefined) {
+    list.push({
+      target: 'queue-middleware CPU/request ≤ queue-handwritten',
+      measured: `${cpuRatio.toFixed(2)}×`,
+      met: cpuRatio <= 1,
     });
   }
   const listener = summaries.listener;
@@ -595,6 +733,7 @@ async function main(): Promise<void> {
   console.log();
   const floors = versusFloors(summaries);
   printTable(summaries, floors);
+  printQueueMode(summaries);
 
   let memoryResult: Awaited<ReturnType<typeof memory>> | undefined;
   if (config.memoryRequests > 0) {

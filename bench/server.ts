@@ -2,10 +2,11 @@
 // Started by bench/run.ts as dist-bench/bench/server.js <kind>; reports its port over IPC.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { Queue } from 'bullmq';
 import express from 'express';
-import { createRecallHandler, createRecallListener, recallWebhook, RECALL_COMMAND } from '../lib';
+import { createRecallHandler, createRecallListener, DEFAULT_JOB_OPTIONS, recallWebhook, RECALL_COMMAND } from '../lib';
 import { CALLBACK_PATH, SDK_APP_ID, TOKEN } from './fixtures';
-import { SERVER_KINDS, type ServerKind, type ServerReply, type ServerRequest } from './protocol';
+import { QUEUE_KINDS, SERVER_KINDS, type ServerKind, type ServerReply, type ServerRequest } from './protocol';
 
 const OK_BODY = JSON.stringify({ ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 });
 const FAIL_BODY = JSON.stringify({ ActionStatus: 'FAIL', ErrorInfo: 'bad request', ErrorCode: 1 });
@@ -80,7 +81,74 @@ function fetchHandler(): RequestListener {
   };
 }
 
-function listenerFor(kind: ServerKind): RequestListener {
+/** A producer as the durable-mode guide sets one up: it fails fast when Redis is down. */
+function openQueue(kind: ServerKind, redisUrl: string): Queue {
+  return new Queue(`bench-${kind}`, {
+    connection: { url: redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+  });
+}
+
+const DEDUPLICATION_TTL_MS = 24 * 60 * 60 * 1000;
+
+interface RecallBody {
+  GroupId: string;
+  MsgSeqList: Array<{ MsgSeq: number }>;
+}
+
+/** The route's checks of the body: the fields a recall job needs, with their types. */
+function isRecallBody(body: unknown): body is RecallBody {
+  const fields = body as Partial<Record<string, unknown>> | null;
+  return (
+    typeof fields === 'object' &&
+    fields !== null &&
+    typeof fields.GroupId === 'string' &&
+    typeof fields.Operator_Account === 'string' &&
+    typeof fields.Type === 'string' &&
+    Array.isArray(fields.MsgSeqList) &&
+    fields.MsgSeqList.length > 0 &&
+    fields.MsgSeqList.every((item: { MsgSeq?: unknown }) => Number.isSafeInteger(item?.MsgSeq))
+  );
+}
+
+/**
+ * What a user writes instead of `recallWebhook({ queue })`: express.json(), the checks, one
+ * queue.add with a deduplication id and the same job options as the package's, then OK once the
+ * add is acknowledged.
+ */
+function queueHandwritten(queue: Queue): RequestListener {
+  const app = express();
+  app.post(CALLBACK_PATH, express.json(), async (req, res) => {
+    if (req.query.CallbackCommand !== RECALL_COMMAND || req.query.SdkAppid !== String(SDK_APP_ID)) {
+      res.status(400).json({ ActionStatus: 'FAIL', ErrorInfo: 'not this callback', ErrorCode: 1 });
+      return;
+    }
+    if (req.body?.CallbackCommand !== RECALL_COMMAND || !isRecallBody(req.body)) {
+      res.status(400).json({ ActionStatus: 'FAIL', ErrorInfo: 'bad body', ErrorCode: 1 });
+      return;
+    }
+    const id = `recall-${req.body.GroupId}-${req.body.MsgSeqList.map((item) => item.MsgSeq).join('.')}`;
+    try {
+      await queue.add(RECALL_COMMAND, req.body, {
+        ...DEFAULT_JOB_OPTIONS,
+        deduplication: { id, ttl: DEDUPLICATION_TTL_MS },
+      });
+    } catch {
+      res.status(503).json({ ActionStatus: 'FAIL', ErrorInfo: 'not stored', ErrorCode: 1 });
+      return;
+    }
+    res.json({ ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 });
+  });
+  return app;
+}
+
+function queueMiddleware(queue: Queue): RequestListener {
+  const app = express();
+  app.use(CALLBACK_PATH, recallWebhook({ sdkAppId: SDK_APP_ID, queue }));
+  return app;
+}
+
+function listenerFor(kind: ServerKind, redisUrl: string | undefined): RequestListener {
+  if (QUEUE_KINDS.includes(kind) && !redisUrl) throw new Error(`${kind} needs the Redis URL as its second argument`);
   switch (kind) {
     case 'node-http':
       return nodeHttp();
@@ -98,6 +166,10 @@ function listenerFor(kind: ServerKind): RequestListener {
       return listener(TOKEN);
     case 'fetch-handler':
       return fetchHandler();
+    case 'queue-handwritten':
+      return queueHandwritten(openQueue(kind, redisUrl!));
+    case 'queue-middleware':
+      return queueMiddleware(openQueue(kind, redisUrl!));
   }
 }
 
@@ -105,8 +177,8 @@ function reply(message: ServerReply): void {
   process.send?.(message);
 }
 
-function serve(kind: ServerKind): Server {
-  const server = createServer(listenerFor(kind));
+function serve(kind: ServerKind, redisUrl: string | undefined): Server {
+  const server = createServer(listenerFor(kind, redisUrl));
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
@@ -119,7 +191,7 @@ if (require.main === module) {
   const kind = process.argv[2] as ServerKind;
   if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}; one of ${SERVER_KINDS.join(', ')}`);
   if (!process.send) throw new Error('the benchmark server runs as a child of bench/run.ts (it needs an IPC channel)');
-  const server = serve(kind);
+  const server = serve(kind, process.argv[3]);
   process.on('message', (message: ServerRequest) => {
     if (message.type === 'sample') {
       // --expose-gc is passed for the memory run only: collecting first makes the heap figure steady.

@@ -288,9 +288,14 @@ async function deadLetterCommand(
   if (error) throw new UsageError(`${command}: ${error.message}`);
   if (command === 'failed' && jobIds.length > 0) throw new UsageError(`failed takes no operands, got '${jobIds[0]}'`);
   const { queue: queueName, redis, postgres } = value as { queue: string; redis?: string; postgres?: string };
-  // bullmq is an optional peer dependency: only these commands load it, so send works without it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const deadLetters = require('./dead-letters') as typeof import('./dead-letters');
+  const deadLetters = loadDeadLetters();
+  if (!deadLetters) {
+    io.stderr(
+      `${PROGRAM}: ${command} needs the bullmq package, an optional peer dependency: ` +
+        `npm install bullmq ioredis (or bullmq pg for --postgres)`,
+    );
+    return EXIT_FAILED;
+  }
   const queue = deadLetters.openQueue(queueName, postgres ? { postgres } : { redis: redis ?? DEFAULT_REDIS_URL });
   try {
     if (command === 'failed') printFailedJobs(queueName, await deadLetters.describeFailedJobs(queue), io);
@@ -301,6 +306,18 @@ async function deadLetterCommand(
     return EXIT_FAILED;
   } finally {
     await queue.close().catch(() => undefined);
+  }
+}
+
+/** bullmq is an optional peer dependency: only the dead-letter commands load it, so send works without it. */
+function loadDeadLetters(): typeof import('./dead-letters') | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('./dead-letters') as typeof import('./dead-letters');
+  } catch (error) {
+    const missing = error as NodeJS.ErrnoException;
+    if (missing.code === 'MODULE_NOT_FOUND' && /'bullmq'/.test(missing.message)) return undefined;
+    throw error;
   }
 }
 

@@ -159,15 +159,19 @@ export interface RecallQueue {
 }
 
 /** Which finished jobs to keep, as BullMQ's `KeepJobs` has it: an age in seconds, a count, or both. */
-export type KeepJobs = { age: number; count?: number | undefined } | { count: number; age?: number | undefined };
+export type KeepJobs = { age: number; count?: number } | { count: number };
 
-/** The job options the receiver passes to `queue.add` (a subset of BullMQ's `JobsOptions`). */
+/**
+ * The job options the receiver passes to `queue.add`: a subset of BullMQ's `JobsOptions`. The
+ * package writes them, never the user, and leaves unset fields out rather than `undefined`, so
+ * they fit BullMQ's `JobsOptions` under `exactOptionalPropertyTypes` too.
+ */
 export interface RecallJobOptions {
-  attempts?: number | undefined;
-  backoff?: { type: 'exponential' | 'fixed'; delay: number } | undefined;
-  removeOnComplete?: boolean | number | KeepJobs | undefined;
-  removeOnFail?: boolean | number | KeepJobs | undefined;
-  deduplication?: { id: string; ttl?: number | undefined } | undefined;
+  attempts?: number;
+  backoff?: { type: 'exponential' | 'fixed'; delay: number };
+  removeOnComplete?: boolean | number | KeepJobs;
+  removeOnFail?: boolean | number | KeepJobs;
+  deduplication?: { id: string; ttl?: number };
 }
 
 /** One callback token, or several accepted side by side while rotating. */

@@ -1,13 +1,14 @@
 // Checks the package the way a consumer meets it: builds and packs it, lints the
 // tarball with publint and @arethetypeswrong/cli, installs it into a temporary folder outside the
-// project, then there require()s and imports both subpaths, runs Express apps and the Fetch
+// project, then there require()s and imports the main, testing and bullmq entries, runs Express apps and the Fetch
 // handler through real requests on 127.0.0.1, and type-checks a TypeScript consumer under
 // moduleResolution node16 (as CommonJS and as an ES module) and bundler. Then, in a fresh ES module
 // project with TypeScript 7's `tsc --init` defaults and skipLibCheck off, it compiles every
 // TypeScript snippet of the README and docs/*.md with TypeScript 7 and with the project's own tsc,
 // and runs the ones marked `run` with node --test.
-// A second consumer, with no Express installed, type-checks and runs the node:http listener and the
-// Fetch handler.
+// A second consumer, with none of the optional peer dependencies installed (no Express, no bullmq),
+// type-checks and runs the node:http listener and the Fetch handler, checks that the main entry
+// works without bullmq, and runs the CLI's send.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,6 +79,9 @@ try {
     `@types/supertest@${installedVersion('@types/supertest')}`,
     `@types/jest@${installedVersion('@types/jest')}`,
     `redis@${installedVersion('redis')}`,
+    // For the /bullmq entry and the durable-mode snippets: BullMQ and its Redis client.
+    `bullmq@${installedVersion('bullmq')}`,
+    `ioredis@${installedVersion('ioredis')}`,
     TYPESCRIPT_7,
   ];
   run(
@@ -196,4 +200,32 @@ function checkWithoutExpress(work, tarball) {
   );
   run('tsc without @types/express, skipLibCheck off', bin('tsc'), ['-p', 'tsconfig.json'], consumer);
   console.log(run('run without Express', process.execPath, ['check.cjs'], consumer).trim().replace(/^/gm, '     '));
+  checkWithoutBullmq(consumer);
+}
+
+/**
+ * In the consumer without optional peers: the main and testing entries load and work without
+ * bullmq (require() and import), /bullmq fails for want of it, the CLI's send runs, and its
+ * dead-letter commands say that they need bullmq.
+ */
+function checkWithoutBullmq(consumer) {
+  for (const file of ['without-peers.mjs', 'exercise.cjs']) copyFileSync(join(fixtures, file), join(consumer, file));
+  console.log(
+    run('without bullmq: require() and import', process.execPath, ['without-peers.mjs'], consumer)
+      .trim()
+      .replace(/^/gm, '     '),
+  );
+  const cli = join(consumer, 'node_modules', '.bin', 'tencent-chat-recall-webhook');
+  run('without bullmq: bin send --dry-run', cli, ['send', 'http://127.0.0.1:3000/callback', '--dry-run'], consumer);
+  const failed = spawnSync(cli, ['failed', '--queue', 'tencent-chat-recalls'], {
+    cwd: consumer,
+    env,
+    encoding: 'utf8',
+  });
+  if (failed.status !== 1 || !/failed needs the bullmq package/.test(failed.stderr)) {
+    throw new Error(
+      `without bullmq, bin failed should exit 1 naming bullmq; it exited ${failed.status}: ${failed.stderr}`,
+    );
+  }
+  console.log('ok   without bullmq: bin failed exits 1 and names bullmq');
 }

@@ -12,6 +12,13 @@ import {
   type RecallWebhookOptions,
 } from 'tencent-chat-recall-webhook';
 import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from 'tencent-chat-recall-webhook/testing';
+import { createPostgresBackend, Queue, type Job } from 'bullmq';
+import {
+  createRecallWorker,
+  UnhandledRecallJobError,
+  type RecallJobErrorStage,
+  type RecallWorkerOptions,
+} from 'tencent-chat-recall-webhook/bullmq';
 
 const options: RecallWebhookOptions<express.Request> = {
   sdkAppId: 1400000000,
@@ -43,6 +50,41 @@ export function describeRecall(event: RecallEvent): string {
 const app = express();
 app.use('/tencent-chat/callback', recallWebhook(options));
 
+// Durable mode: a BullMQ Queue for the receiver, createRecallWorker for the workers.
+const queue = new Queue('tencent-chat-recalls', { connection: { host: '127.0.0.1', enableOfflineQueue: false } });
+app.use('/tencent-chat/durable', recallWebhook({ sdkAppId: 1400000000, queue, queueDeduplicationSeconds: 3600 }));
+
+const workerOptions: RecallWorkerOptions = {
+  connection: { host: '127.0.0.1', maxRetriesPerRequest: null },
+  concurrency: 10,
+  onC2CRecall: async (event: C2CRecallEvent, job: Job<RecallEvent>) => console.log(event.msgKey, job.id),
+  onError: (error, { stage, job, event }) => {
+    const dead: boolean = (stage satisfies RecallJobErrorStage) === 'dead-letter';
+    console.log(
+      error instanceof UnhandledRecallJobError ? error.jobName : error.message,
+      dead,
+      job.id,
+      describeRecall(event),
+    );
+  },
+};
+export const worker = createRecallWorker(
+  'tencent-chat-recalls',
+  async (event, job) => {
+    const group: GroupRecallEvent = event;
+    const attempts: number = job.attemptsMade;
+    console.log(group.groupId, attempts);
+  },
+  workerOptions,
+);
+export const closing: Promise<void> = worker.close();
+export const postgresWorker = createRecallWorker(
+  'tencent-chat-recalls',
+  (event) => console.log(event.messages.length),
+  { connection: { connectionString: 'postgres://localhost/app', migrate: true } },
+  createPostgresBackend,
+);
+
 export const handler: (request: Request) => Promise<Response | null> = createRecallHandler({
   sdkAppId: '1400000000',
   respond: 'immediately',
@@ -61,5 +103,8 @@ export const c2cQuery: Record<string, string> = createCallbackQuery(1400000000, 
 recallWebhook({ onRecall: () => undefined });
 // @ts-expect-error onRecall receives only group recalls
 recallWebhook({ sdkAppId: 1, onRecall: (event: C2CRecallEvent) => event.msgKey });
+
+// @ts-expect-error the processor gets group recalls; one-to-one recalls go to onC2CRecall
+createRecallWorker('tencent-chat-recalls', (event: C2CRecallEvent) => event.msgKey, { connection: {} });
 
 export default app;

@@ -39,6 +39,8 @@ const TESTING_EXPORTS = [
   'signRequestTime',
 ];
 
+const BULLMQ_EXPORTS = ['UnhandledRecallJobError', 'createRecallWorker', 'describeFailedJobs', 'retryFailedJobs'];
+
 function runtimeNames(module) {
   return Object.keys(module)
     .filter((name) => name !== 'default' && name !== '__esModule' && name !== 'module.exports')
@@ -52,6 +54,21 @@ function checkExports(lib, testing) {
   assert.equal(lib.C2C_RECALL_COMMAND, 'C2C.CallbackAfterMsgWithDraw');
   assert.ok(new lib.SignatureVerificationError('x') instanceof lib.RecallWebhookError);
   assert.equal(testing.signRequestTime('t', 1), lib.signRequestTime('t', 1));
+}
+
+/**
+ * The `/bullmq` entry as loaded: its exports, and createRecallWorker checking its arguments before
+ * it opens any connection (running a worker needs a Redis, which the package's own tests start).
+ */
+function checkBullmqExports(bullmq) {
+  assert.deepEqual(runtimeNames(bullmq), BULLMQ_EXPORTS, 'bullmq entry exports');
+  assert.throws(() => bullmq.createRecallWorker('tencent-chat-recalls', undefined, { connection: {} }), {
+    name: 'TypeError',
+    message: 'createRecallWorker: give onRecall, the onC2CRecall option, or both',
+  });
+  const unhandled = new bullmq.UnhandledRecallJobError('toString', 'not a recall');
+  assert.equal(unhandled.name, 'UnhandledRecallJobError');
+  assert.equal(unhandled.jobName, 'toString');
 }
 
 /** One real request through a tiny Express app on 127.0.0.1, then a GET it must pass on. */
@@ -115,4 +132,4 @@ async function checkFetchHandler(lib, testing) {
   );
 }
 
-module.exports = { checkExports, checkExpress, checkFetchHandler };
+module.exports = { checkBullmqExports, checkExports, checkExpress, checkFetchHandler };
