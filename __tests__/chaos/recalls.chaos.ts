@@ -1,0 +1,231 @@
+// npm run test:chaos: durable mode under crashes. A real redis-server (AOF, every write fsynced),
+// two receiver processes and two worker processes on the built package; thousands of recalls sent
+// as Tencent would, some twice; meanwhile workers are SIGKILLed and restarted again and again, one
+// receiver is killed, redis-server is killed and restarted, and a share of the handlers fail their
+// first attempt. Then every recall answered OK must have been processed. Bounded in count and
+// time, loopback only; it kills only the processes it started.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import { DEMO_SDK_APP_ID } from '../../lib/testing';
+import { requireBuild } from '../support/build';
+import { describeWithRedis } from '../support/bullmq';
+import { TestRedisServer } from '../support/redis-server';
+import { ChildScript } from './processes';
+import { draw, planRecalls, recallId, sendRecalls, type Outcome, type PlannedRecall } from './sender';
+
+const RECALLS = Number(process.env.CHAOS_RECALLS ?? 4000);
+const SEED = Number(process.env.CHAOS_SEED ?? 11);
+/** Recalls per second: the run lasts RECALLS / RATE seconds, and the chaos as long. */
+const RATE = 100;
+const SEND_MS = (RECALLS / RATE) * 1000;
+const TWICE_SHARE = 0.1;
+const FAIL_FIRST_SHARE = 0.2;
+/** How long a worker lives once ready before it is SIGKILLed: 300 to 1,200 ms. */
+const WORKER_LIFE_MS = { min: 300, spread: 900 };
+const RECEIVER_KILL_AT = 0.35;
+const REDIS_KILL_AT = 0.6;
+const REDIS_OUTAGE_MS = 1000;
+const DRAIN_LIMIT_MS = 90_000;
+const START_LIMIT_MS = 15_000;
+const TOKEN = 'chaos-token';
+const QUEUE_NAME = 'chaos-recalls';
+/** The whole test, start to cleanup: jest fails it after this, and afterAll still cleans up. */
+const HARD_LIMIT_MS = SEND_MS + DRAIN_LIMIT_MS + 60_000;
+
+const WAITING_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
+
+interface Records {
+  /** How many times each recall was processed. */
+  processed: Map<string, number>;
+  failedAttempts: number;
+  /** Recalls processed by a worker after the job had lost an earlier one (killed mid-job). */
+  takenOverAfterKill: Set<string>;
+}
+
+/** Everything the workers recorded so far (each worker process writes its own file). */
+function readRecords(folder: string): Records {
+  const processed = new Map<string, number>();
+  let failedAttempts = 0;
+  const takenOverAfterKill = new Set<string>();
+  for (const file of readdirSync(folder)) {
+    for (const line of readFileSync(join(folder, file), 'utf8').split('\n')) {
+      if (!line) continue;
+      const entry = JSON.parse(line) as {
+        processed?: Parameters<typeof recallId>[0];
+        stalledCounter?: number;
+        failedAttempt?: unknown;
+      };
+      if (entry.failedAttempt) failedAttempts++;
+      if (entry.processed) {
+        const id = recallId(entry.processed);
+        processed.set(id, (processed.get(id) ?? 0) + 1);
+        if (entry.stalledCounter) takenOverAfterKill.add(id);
+      }
+    }
+  }
+  return { processed, failedAttempts, takenOverAfterKill };
+}
+
+function tally(outcomes: Outcome[]): Record<Outcome, number> {
+  const counts: Record<Outcome, number> = { ok: 0, fail: 0, timeout: 0, 'connection-error': 0 };
+  for (const outcome of outcomes) counts[outcome]++;
+  return counts;
+}
+
+describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arrive', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'tencent-chat-recall-webhook-chaos-'));
+  const recordsFolder = join(folder, 'records');
+  /** Every process the test started, killed or not: cleanup kills those still running. */
+  const children: ChildScript[] = [];
+  let redis: TestRedisServer | undefined;
+  let queue: Queue | undefined;
+  let stopped = false;
+
+  afterAll(async () => {
+    stopped = true;
+    await queue?.close().catch(() => {});
+    await Promise.all(children.map((child) => child.kill()));
+    await redis?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  async function start(name: string, script: string, env: Record<string, string>): Promise<ChildScript> {
+    const child = await ChildScript.start(name, script, { QUEUE_NAME, REDIS_URL: redis!.url, ...env }, START_LIMIT_MS);
+    children.push(child);
+    return child;
+  }
+
+  test(
+    `${RECALLS} recalls: every one answered OK is processed`,
+    async () => {
+      requireBuild();
+      mkdirSync(recordsFolder);
+      redis = await TestRedisServer.start({ appendOnlyDir: folder });
+
+      let workerStarts = 0;
+      const startWorker = (slot: number) =>
+        start(`worker ${slot}`, 'worker.mjs', {
+          RECORD_FILE: join(recordsFolder, `worker-${slot}-${++workerStarts}.jsonl`),
+          FAIL_FIRST_SHARE: String(FAIL_FIRST_SHARE),
+          HANDLER_MS: '20',
+        });
+      const receiverEnv = {
+        SDK_APP_ID: String(DEMO_SDK_APP_ID),
+        CALLBACK_TOKEN: TOKEN,
+        JOB_ATTEMPTS: '20',
+        JOB_BACKOFF_MS: '200',
+      };
+      const receivers = await Promise.all([0, 1].map((slot) => start(`receiver ${slot}`, 'receiver.mjs', receiverEnv)));
+      const workers = await Promise.all([0, 1].map(startWorker));
+      const targets = receivers.map((receiver) => `http://127.0.0.1:${receiver.port}/callback`);
+
+      const recalls = planRecalls(RECALLS, TWICE_SHARE, SEED);
+      const sending = sendRecalls(recalls, {
+        sdkAppId: DEMO_SDK_APP_ID,
+        token: TOKEN,
+        seed: SEED,
+        targets: () => targets,
+        durationMs: SEND_MS,
+        retryAfterMs: 300,
+      });
+      let sendingDone = false;
+      void sending.finally(() => (sendingDone = true));
+      const chaosGoesOn = () => !sendingDone && !stopped;
+
+      let workerKills = 0;
+      /** One worker slot: its worker lives a few hundred ms once ready, is SIGKILLed, and a new one starts. */
+      async function killWorkerAgainAndAgain(slot: number): Promise<void> {
+        for (let round = 0; chaosGoesOn(); round++) {
+          await sleep(WORKER_LIFE_MS.min + draw(SEED, `worker ${slot} life ${round}`) * WORKER_LIFE_MS.spread);
+          await workers[slot].kill();
+          workerKills++;
+          workers[slot] = await startWorker(slot);
+        }
+      }
+      async function killOneReceiver(): Promise<void> {
+        await sleep(SEND_MS * RECEIVER_KILL_AT);
+        targets.splice(1, 1);
+        await receivers[1].kill();
+      }
+      let redisOutageMs = 0;
+      async function killAndRestartRedis(): Promise<void> {
+        await sleep(SEND_MS * REDIS_KILL_AT);
+        const killedAt = performance.now();
+        await redis!.kill();
+        await sleep(REDIS_OUTAGE_MS);
+        await redis!.restart();
+        redisOutageMs = performance.now() - killedAt;
+      }
+      await Promise.all([
+        sending,
+        killWorkerAgainAndAgain(0),
+        killWorkerAgainAndAgain(1),
+        killOneReceiver(),
+        killAndRestartRedis(),
+      ]);
+
+      // The drain: both workers stay up until the queue is empty and every acknowledged recall is processed.
+      const drainStartedAt = performance.now();
+      queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
+      const acknowledged = recalls.filter((recall) => recall.outcomes.includes('ok'));
+      let records = readRecords(recordsFolder);
+      let waiting = Infinity;
+      // Counts first, then records: a worker records a recall before its job leaves the queue, so
+      // once nothing is left queued, the records are complete.
+      while (performance.now() - drainStartedAt < DRAIN_LIMIT_MS) {
+        const counts = await queue.getJobCounts(...WAITING_STATES);
+        waiting = Object.values(counts).reduce((sum, count) => sum + count, 0);
+        records = readRecords(recordsFolder);
+        if (waiting === 0) break;
+        await sleep(250);
+      }
+      const drainMs = performance.now() - drainStartedAt;
+      const failedSet = await queue.getFailedCount();
+
+      const sentIds = new Set(recalls.map((recall) => recall.id));
+      const lost = acknowledged.filter((recall) => !records.processed.has(recall.id)).map((recall) => recall.id);
+      const unknown = [...records.processed.keys()].filter((id) => !sentIds.has(id));
+      const neverAcknowledged = recalls.filter((recall) => !recall.outcomes.includes('ok'));
+      const repeats = [...records.processed.values()].filter((times) => times > 1);
+      const answers = tally(recalls.flatMap((recall: PlannedRecall) => recall.outcomes));
+      const figures = {
+        recalls: RECALLS,
+        requests: recalls.reduce((sum, recall) => sum + recall.outcomes.length, 0),
+        sentTwice: recalls.filter((recall) => recall.twice).length,
+        answers,
+        acknowledged: acknowledged.length,
+        neverAcknowledged: neverAcknowledged.length,
+        neverAcknowledgedButProcessed: neverAcknowledged.filter((recall) => records.processed.has(recall.id)).length,
+        lost: lost.length,
+        processedMoreThanOnce: repeats.length,
+        extraRuns: repeats.reduce((sum, times) => sum + times - 1, 0),
+        firstAttemptsFailedOnPurpose: records.failedAttempts,
+        workerKills,
+        takenOverAfterKill: records.takenOverAfterKill.size,
+        workerStarts,
+        receiverKills: 1,
+        redisOutageMs: Math.round(redisOutageMs),
+        stillQueued: waiting,
+        failedSet,
+        drainMs: Math.round(drainMs),
+      };
+      console.log(`chaos run (seed ${SEED}):\n${JSON.stringify(figures, null, 2)}`);
+
+      const unexpectedExits = children.flatMap((child) => child.unexpectedExit ?? []);
+      expect(unexpectedExits).toEqual([]);
+      expect({ lost: lost.length, examples: lost.slice(0, 10) }).toEqual({ lost: 0, examples: [] });
+      expect(unknown).toEqual([]);
+      expect(waiting).toBe(0);
+      expect(failedSet).toBe(0);
+      // The run did what it claims: crashes happened, handlers failed, and most recalls got through.
+      expect(workerKills).toBeGreaterThanOrEqual(SEND_MS / 5000);
+      expect(records.failedAttempts).toBeGreaterThan(0);
+      expect(redisOutageMs).toBeGreaterThan(0);
+      expect(acknowledged.length).toBeGreaterThan(RECALLS / 2);
+    },
+    HARD_LIMIT_MS,
+  );
+});
