@@ -14,7 +14,7 @@ import { requireBuild } from '../support/build';
 import { describeWithRedis } from '../support/bullmq';
 import { TestRedisServer } from '../support/redis-server';
 import { ChildScript } from './processes';
-import { draw, planRecalls, recallId, sendRecalls, type Outcome, type PlannedRecall } from './sender';
+import { draw, planRecalls, recallId, sendRecalls, type Answer, type Outcome, type PlannedRecall } from './sender';
 
 const RECALLS = Number(process.env.CHAOS_RECALLS ?? 4000);
 const SEED = Number(process.env.CHAOS_SEED ?? 11);
@@ -28,6 +28,7 @@ const WORKER_LIFE_MS = { min: 300, spread: 900 };
 const RECEIVER_KILL_AT = 0.35;
 const REDIS_KILL_AT = 0.6;
 const REDIS_OUTAGE_MS = 1000;
+const LOAD_BALANCER_NOTICES_MS = 500;
 const DRAIN_LIMIT_MS = 90_000;
 const START_LIMIT_MS = 15_000;
 const TOKEN = 'chaos-token';
@@ -69,15 +70,16 @@ function readRecords(folder: string): Records {
   return { processed, failedAttempts, takenOverAfterKill };
 }
 
-function tally(outcomes: Outcome[]): Record<Outcome, number> {
+function tally(answers: Answer[]): Record<Outcome, number> {
   const counts: Record<Outcome, number> = { ok: 0, fail: 0, timeout: 0, 'connection-error': 0 };
-  for (const outcome of outcomes) counts[outcome]++;
+  for (const { outcome } of answers) counts[outcome]++;
   return counts;
 }
 
+const acknowledgedOk = (recall: PlannedRecall) => recall.answers.some((answer) => answer.outcome === 'ok');
+
 describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arrive', () => {
-  const folder = mkdtempSync(join(tmpdir(), 'tencent-chat-recall-webhook-chaos-'));
-  const recordsFolder = join(folder, 'records');
+  let folder: string | undefined;
   /** Every process the test started, killed or not: cleanup kills those still running. */
   const children: ChildScript[] = [];
   let redis: TestRedisServer | undefined;
@@ -89,7 +91,7 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
     await queue?.close().catch(() => {});
     await Promise.all(children.map((child) => child.kill()));
     await redis?.stop();
-    rmSync(folder, { recursive: true, force: true });
+    if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
   async function start(name: string, script: string, env: Record<string, string>): Promise<ChildScript> {
@@ -102,6 +104,8 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
     `${RECALLS} recalls: every one answered OK is processed`,
     async () => {
       requireBuild();
+      folder = mkdtempSync(join(tmpdir(), 'tencent-chat-recall-webhook-chaos-'));
+      const recordsFolder = join(folder, 'records');
       mkdirSync(recordsFolder);
       redis = await TestRedisServer.start({ appendOnlyDir: folder });
 
@@ -123,6 +127,11 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
       const targets = receivers.map((receiver) => `http://127.0.0.1:${receiver.port}/callback`);
 
       const recalls = planRecalls(RECALLS, TWICE_SHARE, SEED);
+      const startedAt = performance.now();
+      const secondsIn = (at: number) => Math.round((at - startedAt) / 100) / 10;
+      /** When each chaos event happened, in seconds since the first recall was sent. */
+      const timeline: Record<string, number> = {};
+      const mark = (event: string) => (timeline[event] = secondsIn(performance.now()));
       const sending = sendRecalls(recalls, {
         sdkAppId: DEMO_SDK_APP_ID,
         token: TOKEN,
@@ -132,7 +141,10 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
         retryAfterMs: 300,
       });
       let sendingDone = false;
-      void sending.finally(() => (sendingDone = true));
+      void sending.finally(() => {
+        sendingDone = true;
+        mark('sending ended');
+      });
       const chaosGoesOn = () => !sendingDone && !stopped;
 
       let workerKills = 0;
@@ -145,19 +157,22 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
           workers[slot] = await startWorker(slot);
         }
       }
+      /** Tencent goes on sending to the dead receiver until the load balancer notices. */
       async function killOneReceiver(): Promise<void> {
         await sleep(SEND_MS * RECEIVER_KILL_AT);
-        targets.splice(1, 1);
         await receivers[1].kill();
+        mark('receiver 1 killed');
+        await sleep(LOAD_BALANCER_NOTICES_MS);
+        targets.splice(1, 1);
+        mark('receiver 1 out of the load balancer');
       }
-      let redisOutageMs = 0;
       async function killAndRestartRedis(): Promise<void> {
         await sleep(SEND_MS * REDIS_KILL_AT);
-        const killedAt = performance.now();
         await redis!.kill();
+        mark('redis-server killed');
         await sleep(REDIS_OUTAGE_MS);
         await redis!.restart();
-        redisOutageMs = performance.now() - killedAt;
+        mark('redis-server ready again');
       }
       await Promise.all([
         sending,
@@ -170,7 +185,7 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
       // The drain: both workers stay up until the queue is empty and every acknowledged recall is processed.
       const drainStartedAt = performance.now();
       queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
-      const acknowledged = recalls.filter((recall) => recall.outcomes.includes('ok'));
+      const acknowledged = recalls.filter(acknowledgedOk);
       let records = readRecords(recordsFolder);
       let waiting = Infinity;
       // Counts first, then records: a worker records a recall before its job leaves the queue, so
@@ -188,14 +203,21 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
       const sentIds = new Set(recalls.map((recall) => recall.id));
       const lost = acknowledged.filter((recall) => !records.processed.has(recall.id)).map((recall) => recall.id);
       const unknown = [...records.processed.keys()].filter((id) => !sentIds.has(id));
-      const neverAcknowledged = recalls.filter((recall) => !recall.outcomes.includes('ok'));
+      const neverAcknowledged = recalls.filter((recall) => !acknowledgedOk(recall));
       const repeats = [...records.processed.values()].filter((times) => times > 1);
-      const answers = tally(recalls.flatMap((recall: PlannedRecall) => recall.outcomes));
+      const answers = recalls.flatMap((recall) => recall.answers);
+      /** When the answers of each kind other than OK came: first and last, in seconds into the run. */
+      const notOkWindows: Record<string, [number, number]> = {};
+      for (const { outcome, at } of answers) {
+        if (outcome === 'ok') continue;
+        const [first, last] = notOkWindows[outcome] ?? [Infinity, -Infinity];
+        notOkWindows[outcome] = [Math.min(first, secondsIn(at)), Math.max(last, secondsIn(at))];
+      }
       const figures = {
         recalls: RECALLS,
-        requests: recalls.reduce((sum, recall) => sum + recall.outcomes.length, 0),
+        requests: answers.length,
         sentTwice: recalls.filter((recall) => recall.twice).length,
-        answers,
+        answers: tally(answers),
         acknowledged: acknowledged.length,
         neverAcknowledged: neverAcknowledged.length,
         neverAcknowledgedButProcessed: neverAcknowledged.filter((recall) => records.processed.has(recall.id)).length,
@@ -206,8 +228,8 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
         workerKills,
         takenOverAfterKill: records.takenOverAfterKill.size,
         workerStarts,
-        receiverKills: 1,
-        redisOutageMs: Math.round(redisOutageMs),
+        timeline,
+        notOkWindows,
         stillQueued: waiting,
         failedSet,
         drainMs: Math.round(drainMs),
@@ -223,7 +245,7 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
       // The run did what it claims: crashes happened, handlers failed, and most recalls got through.
       expect(workerKills).toBeGreaterThanOrEqual(SEND_MS / 5000);
       expect(records.failedAttempts).toBeGreaterThan(0);
-      expect(redisOutageMs).toBeGreaterThan(0);
+      expect(Object.keys(timeline)).toHaveLength(5);
       expect(acknowledged.length).toBeGreaterThan(RECALLS / 2);
     },
     HARD_LIMIT_MS,

@@ -9,12 +9,18 @@ export const TENCENT_DEADLINE_MS = 2000;
 
 export type Outcome = 'ok' | 'fail' | 'timeout' | 'connection-error';
 
+export interface Answer {
+  outcome: Outcome;
+  /** When it came (or the deadline passed), on the `performance.now()` clock. */
+  at: number;
+}
+
 export interface PlannedRecall {
   id: string;
   body: GroupRecallCallbackBody | C2CRecallCallbackBody;
   /** Sent a second time, as Tencent's retry on timeout would. */
   twice: boolean;
-  outcomes: Outcome[];
+  answers: Answer[];
 }
 
 /** What identifies a recall, in the sender's bodies and in the workers' records alike. */
@@ -39,14 +45,14 @@ export function planRecalls(count: number, twiceShare: number, seed: number): Pl
     const twice = draw(seed, `twice ${index}`) < twiceShare;
     if (draw(seed, `kind ${index}`) < 0.25) {
       const body = createC2CRecallEvent();
-      return { id: recallId({ msgKey: body.MsgKey }), body, twice, outcomes: [] };
+      return { id: recallId({ msgKey: body.MsgKey }), body, twice, answers: [] };
     }
     const group = Math.floor(draw(seed, `group ${index}`) * GROUPS);
     const size = 1 + Math.floor(draw(seed, `size ${index}`) * 3);
     const msgSeqs = Array.from({ length: size }, () => nextSeq[group]++);
     const groupId = `@TGS#2CHAOS${group}`;
     const body = createRecallEvent({ Type: 'Public', GroupId: groupId, MsgSeqList: createMsgSeqList(msgSeqs) });
-    return { id: recallId({ groupId, msgSeqs }), body, twice, outcomes: [] };
+    return { id: recallId({ groupId, msgSeqs }), body, twice, answers: [] };
   });
 }
 
@@ -64,7 +70,7 @@ export interface SenderOptions {
 
 /**
  * Sends every planned recall once, at a steady pace, and the ones marked `twice` again after the
- * first answer (to the other receiver half of the time); records each answer in `outcomes`.
+ * first answer (to the other receiver half of the time); records each answer in `answers`.
  */
 export async function sendRecalls(recalls: PlannedRecall[], options: SenderOptions): Promise<void> {
   const interval = options.durationMs / recalls.length;
@@ -80,13 +86,13 @@ export async function sendRecalls(recalls: PlannedRecall[], options: SenderOptio
 
 async function deliverRecall(recall: PlannedRecall, index: number, options: SenderOptions): Promise<void> {
   const first = pick(options.targets(), draw(options.seed, `target ${index}`));
-  recall.outcomes.push(await post(first, recall.body, options));
+  recall.answers.push(await post(first, recall.body, options));
   if (!recall.twice) return;
   await sleep(options.retryAfterMs);
   const alive = options.targets();
   const other = alive.find((url) => url !== first);
   const second = other && draw(options.seed, `retry target ${index}`) < 0.5 ? other : first;
-  recall.outcomes.push(await post(alive.includes(second) ? second : pick(alive, 0), recall.body, options));
+  recall.answers.push(await post(alive.includes(second) ? second : pick(alive, 0), recall.body, options));
 }
 
 function pick(urls: string[], at: number): string {
@@ -97,7 +103,7 @@ async function post(
   url: string,
   body: GroupRecallCallbackBody | C2CRecallCallbackBody,
   options: SenderOptions,
-): Promise<Outcome> {
+): Promise<Answer> {
   const query = new URLSearchParams(
     createCallbackQuery(options.sdkAppId, { token: options.token, callbackCommand: body.CallbackCommand }),
   );
@@ -108,8 +114,9 @@ async function post(
       signal: AbortSignal.timeout(TENCENT_DEADLINE_MS),
     });
     const answer = (await response.json()) as { ActionStatus?: string };
-    return response.status === 200 && answer.ActionStatus === 'OK' ? 'ok' : 'fail';
+    return { outcome: response.status === 200 && answer.ActionStatus === 'OK' ? 'ok' : 'fail', at: performance.now() };
   } catch (error) {
-    return (error as Error).name === 'TimeoutError' ? 'timeout' : 'connection-error';
+    const outcome = (error as Error).name === 'TimeoutError' ? 'timeout' : 'connection-error';
+    return { outcome, at: performance.now() };
   }
 }
