@@ -84,10 +84,14 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
   const children: ChildScript[] = [];
   let redis: TestRedisServer | undefined;
   let queue: Queue | undefined;
-  let stopped = false;
+  /** Aborted when the test ends, however it ends: the sender and every chaos loop stop waiting. */
+  const end = new AbortController();
+  /** Resolves after `ms`, or at once when the test ended (then the caller stops). */
+  const pause = (ms: number) => sleep(ms, undefined, { signal: end.signal }).catch(() => undefined);
+  const ended = () => end.signal.aborted;
 
   afterAll(async () => {
-    stopped = true;
+    end.abort();
     await queue?.close().catch(() => {});
     await Promise.all(children.map((child) => child.kill()));
     await redis?.stop();
@@ -139,19 +143,21 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
         targets: () => targets,
         durationMs: SEND_MS,
         retryAfterMs: 300,
+        signal: end.signal,
       });
       let sendingDone = false;
       void sending.finally(() => {
         sendingDone = true;
         mark('sending ended');
       });
-      const chaosGoesOn = () => !sendingDone && !stopped;
+      const chaosGoesOn = () => !sendingDone && !ended();
 
       let workerKills = 0;
       /** One worker slot: its worker lives a few hundred ms once ready, is SIGKILLed, and a new one starts. */
       async function killWorkerAgainAndAgain(slot: number): Promise<void> {
         for (let round = 0; chaosGoesOn(); round++) {
-          await sleep(WORKER_LIFE_MS.min + draw(SEED, `worker ${slot} life ${round}`) * WORKER_LIFE_MS.spread);
+          await pause(WORKER_LIFE_MS.min + draw(SEED, `worker ${slot} life ${round}`) * WORKER_LIFE_MS.spread);
+          if (ended()) return;
           await workers[slot].kill();
           workerKills++;
           workers[slot] = await startWorker(slot);
@@ -159,18 +165,21 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
       }
       /** Tencent goes on sending to the dead receiver until the load balancer notices. */
       async function killOneReceiver(): Promise<void> {
-        await sleep(SEND_MS * RECEIVER_KILL_AT);
+        await pause(SEND_MS * RECEIVER_KILL_AT);
+        if (ended()) return;
         await receivers[1].kill();
         mark('receiver 1 killed');
-        await sleep(LOAD_BALANCER_NOTICES_MS);
+        await pause(LOAD_BALANCER_NOTICES_MS);
         targets.splice(1, 1);
         mark('receiver 1 out of the load balancer');
       }
       async function killAndRestartRedis(): Promise<void> {
-        await sleep(SEND_MS * REDIS_KILL_AT);
+        await pause(SEND_MS * REDIS_KILL_AT);
+        if (ended()) return;
         await redis!.kill();
         mark('redis-server killed');
-        await sleep(REDIS_OUTAGE_MS);
+        await pause(REDIS_OUTAGE_MS);
+        if (ended()) return;
         await redis!.restart();
         mark('redis-server ready again');
       }
@@ -182,6 +191,8 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
         killAndRestartRedis(),
       ]);
 
+      if (ended()) return; // the test timed out and afterAll has cleaned up
+
       // The drain: both workers stay up until the queue is empty and every acknowledged recall is processed.
       const drainStartedAt = performance.now();
       queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
@@ -190,12 +201,12 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
       let waiting = Infinity;
       // Counts first, then records: a worker records a recall before its job leaves the queue, so
       // once nothing is left queued, the records are complete.
-      while (performance.now() - drainStartedAt < DRAIN_LIMIT_MS) {
+      while (performance.now() - drainStartedAt < DRAIN_LIMIT_MS && !ended()) {
         const counts = await queue.getJobCounts(...WAITING_STATES);
         waiting = Object.values(counts).reduce((sum, count) => sum + count, 0);
         records = readRecords(recordsFolder);
         if (waiting === 0) break;
-        await sleep(250);
+        await pause(250);
       }
       const drainMs = performance.now() - drainStartedAt;
       const failedSet = await queue.getFailedCount();

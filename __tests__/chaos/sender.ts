@@ -66,6 +66,8 @@ export interface SenderOptions {
   durationMs: number;
   /** Pause between a recall's first answer and its second copy. */
   retryAfterMs: number;
+  /** Stops the sending: no request starts once it is aborted. */
+  signal: AbortSignal;
 }
 
 /**
@@ -78,7 +80,8 @@ export async function sendRecalls(recalls: PlannedRecall[], options: SenderOptio
   const deliveries: Promise<void>[] = [];
   for (const [index, recall] of recalls.entries()) {
     const wait = startedAt + index * interval - performance.now();
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
+    if (options.signal.aborted) break;
     deliveries.push(deliverRecall(recall, index, options));
   }
   await Promise.all(deliveries);
@@ -89,6 +92,7 @@ async function deliverRecall(recall: PlannedRecall, index: number, options: Send
   recall.answers.push(await post(first, recall.body, options));
   if (!recall.twice) return;
   await sleep(options.retryAfterMs);
+  if (options.signal.aborted) return;
   const alive = options.targets();
   const other = alive.find((url) => url !== first);
   const second = other && draw(options.seed, `retry target ${index}`) < 0.5 ? other : first;
