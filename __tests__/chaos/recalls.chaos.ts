@@ -96,7 +96,7 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
     await Promise.all(children.map((child) => child.kill()));
     await redis?.stop();
     if (folder) rmSync(folder, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   async function start(name: string, script: string, env: Record<string, string>): Promise<ChildScript> {
     const child = await ChildScript.start(name, script, { QUEUE_NAME, REDIS_URL: redis!.url, ...env }, START_LIMIT_MS);
@@ -167,8 +167,8 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
       async function killOneReceiver(): Promise<void> {
         await pause(SEND_MS * RECEIVER_KILL_AT);
         if (ended()) return;
-        await receivers[1].kill();
         mark('receiver 1 killed');
+        await receivers[1].kill();
         await pause(LOAD_BALANCER_NOTICES_MS);
         targets.splice(1, 1);
         mark('receiver 1 out of the load balancer');
@@ -176,8 +176,8 @@ describeWithRedis('chaos: workers, a receiver and Redis killed while recalls arr
       async function killAndRestartRedis(): Promise<void> {
         await pause(SEND_MS * REDIS_KILL_AT);
         if (ended()) return;
-        await redis!.kill();
         mark('redis-server killed');
+        await redis!.kill();
         await pause(REDIS_OUTAGE_MS);
         if (ended()) return;
         await redis!.restart();
