@@ -223,8 +223,8 @@ function workerSuite(startBackend: () => Promise<Backend>): void {
 }
 
 describe('createRecallWorker arguments', () => {
-  it('needs onRecall or onC2CRecall', () => {
-    expect(() => createRecallWorker('recalls', undefined, { connection: {}, autorun: false })).toThrow(
+  it.each([undefined, null])('needs onRecall or onC2CRecall (onRecall %s)', (onRecall) => {
+    expect(() => createRecallWorker('recalls', onRecall, { connection: {}, autorun: false })).toThrow(
       new TypeError('createRecallWorker: give onRecall, the onC2CRecall option, or both'),
     );
   });

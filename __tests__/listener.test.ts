@@ -125,9 +125,10 @@ describe('node:http listener without a next handler', () => {
     expect(onRecall).not.toHaveBeenCalled();
   });
 
-  it('answers a GET 404 FAIL', async () => {
+  it('answers a GET 404 FAIL and, with no body left unread, keeps the connection alive', async () => {
     const reply = await send(port, `${PATH}?${queryString(query())}`, { method: 'GET' });
     expect(reply.status).toBe(404);
+    expect(reply.headers.connection).toBe('keep-alive');
     expect(JSON.parse(reply.text).ActionStatus).toBe('FAIL');
     expect(onRecall).not.toHaveBeenCalled();
   });

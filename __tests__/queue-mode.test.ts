@@ -6,6 +6,7 @@
 import {
   C2C_RECALL_COMMAND,
   createRecallHandler,
+  dedupeKey,
   DEFAULT_JOB_OPTIONS,
   EnqueueTimeoutError,
   jobDeduplicationId,
@@ -17,6 +18,7 @@ import {
   type RecallQueue,
   type RecallWebhookOptions,
 } from '../lib';
+import { toRecallEvent } from '../lib/event';
 import { createCallbackQuery, createRecallEvent, signRequestTime } from '../lib/testing';
 import { SDK_APP_ID } from './cases';
 
@@ -163,7 +165,9 @@ describe('durable mode (queue)', () => {
       const body = createRecallEvent();
       expect((await answer(handler(post(body)))).status).toBe(200);
       expect(recalls).toMatchObject([{ groupId: body.GroupId }]);
-      expect(errors).toEqual([]);
+      expect(errors.map(({ context }) => [context.stage, context.event.callbackCommand])).toEqual([
+        ['enqueue', RECALL_COMMAND],
+      ]);
     },
   );
 
@@ -175,7 +179,7 @@ describe('durable mode (queue)', () => {
       onRecall: () => new Promise((_, reject) => setTimeout(reject, 20, new Error('archive down'))),
     });
     expect((await answer(handler(post(createRecallEvent())))).status).toBe(500);
-    expect(errors.map(({ context }) => context.stage)).toEqual(['callback']);
+    expect(errors.map(({ context }) => context.stage)).toEqual(['enqueue', 'callback']);
   });
 
   it('answers FAIL when the fallback handler fails too', async () => {
@@ -187,7 +191,7 @@ describe('durable mode (queue)', () => {
       },
     });
     expect((await answer(handler(post(createRecallEvent())))).status).toBe(500);
-    expect(errors.map(({ context }) => context.stage)).toEqual(['callback']);
+    expect(errors.map(({ context }) => context.stage)).toEqual(['enqueue', 'callback']);
   });
 
   it('adds no job for a request that fails a check', async () => {
@@ -207,17 +211,31 @@ describe('durable mode (queue)', () => {
     expect(added).toHaveLength(1);
   });
 
-  it('with dedupe as well, adds no job for a copy already claimed, and frees the key when the add fails', async () => {
-    const failing = recordingQueue('reject');
+  it('with dedupe as well, adds the job even when a receiver that died had claimed the key', async () => {
+    const { queue, added } = recordingQueue();
     const store = memoryStore();
-    const first = handlerWith({ queue: failing.queue, dedupe: { store } });
+    const { handler } = handlerWith({ queue, dedupe: { store } });
     const body = createRecallEvent();
-    expect((await answer(first.handler(post(body)))).status).toBe(503);
-    const working = recordingQueue();
-    const second = handlerWith({ queue: working.queue, dedupe: { store } });
-    expect((await answer(second.handler(post(body)))).status).toBe(200);
-    expect((await answer(second.handler(post(body)))).status).toBe(200);
-    expect(working.added).toHaveLength(1);
+    const event = toRecallEvent(body, { sdkAppId: String(SDK_APP_ID) });
+    // What a receiver killed after a claim and before its add would leave behind.
+    await store.claim(dedupeKey(event), 60_000);
+    expect((await answer(handler(post(body)))).status).toBe(200);
+    expect(added).toHaveLength(1);
+  });
+
+  it('with dedupe as well, guards the inline fallback: copies run the handler once', async () => {
+    const { queue, added } = recordingQueue('reject');
+    const recalls: RecallEvent[] = [];
+    const { handler } = handlerWith({
+      queue,
+      dedupe: { store: memoryStore() },
+      onRecall: (event) => void recalls.push(event),
+    });
+    const body = createRecallEvent();
+    expect((await answer(handler(post(body)))).status).toBe(200);
+    expect((await answer(handler(post(body)))).status).toBe(200);
+    expect(added).toHaveLength(2);
+    expect(recalls).toHaveLength(1);
   });
 });
 

@@ -77,7 +77,7 @@ const HANDLER_OPTION: Record<RecallEvent['callbackCommand'], string> = {
 
 const argumentsSchema = Joi.object({
   queueName: Joi.string().min(1).required(),
-  onRecall: Joi.function().allow(null),
+  onRecall: Joi.function().allow(null).empty(null),
   onC2CRecall: Joi.function(),
   onError: Joi.function(),
 })

@@ -471,7 +471,13 @@ if (require.main === module) {
   void run(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text + '\n'),
     stderr: (text) => process.stderr.write(text + '\n'),
-  }).then((code) => {
-    process.exitCode = code;
-  });
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = EXIT_FAILED;
+    },
+  );
 }

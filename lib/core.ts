@@ -122,8 +122,6 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     }
   }
 
-  // Whenever the handler fails, the key is released so that a later copy is processed: before the
-  // answer when the failure comes first, after it otherwise.
   async function dispatch(event: RecallEvent, incoming: IncomingCallback<Req>, answerBy: number): Promise<Answer> {
     const handler = inlineHandler(incoming.command, options);
     if (options.respond === 'immediately') {
@@ -131,11 +129,10 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       respondImmediately(handler as InlineHandler<Req>, event, incoming);
       return OK_ANSWER;
     }
-    // The claim waits no longer than the answer may: what is left of timeoutMs.
-    const claiming = claim(event, incoming, answerBy - performance.now());
-    const held = claiming instanceof Promise ? await claiming : claiming;
-    if (held.duplicate) return OK_ANSWER;
     if (options.queue) {
+      // No dedupe claim before the add: a receiver that died between claim and add would leave a
+      // key that answers Tencent's retry OK with no job. BullMQ's deduplication id is stored with
+      // the job itself, so it is what turns copies into one job.
       try {
         // With a fallback, the add gets half of what is left, so the handler still has time to
         // finish (and to be answered FAIL if it fails) before the answer must go out.
@@ -143,16 +140,28 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
         await enqueue(options.queue, event, handler ? left / 2 : left, incoming.label);
         return OK_ANSWER;
       } catch (error) {
-        if (!handler) {
-          report(error, 'enqueue', event, incoming);
-          await held.release();
-          throw new EnqueueFailedError(error);
-        }
-        debug('%s: the queue did not take the recall (%O): processing it inline', incoming.label, error);
+        report(error, 'enqueue', event, incoming);
+        if (!handler) throw new EnqueueFailedError(error);
+        debug('%s: the queue did not take the recall: processing it inline', incoming.label);
       }
     }
+    return await claimAndRunInline(handler as InlineHandler<Req>, event, incoming, answerBy);
+  }
+
+  // Whenever the handler fails, the key is released so that a later copy is processed: before the
+  // answer when the failure comes first, after it otherwise.
+  async function claimAndRunInline(
+    handler: InlineHandler<Req>,
+    event: RecallEvent,
+    incoming: IncomingCallback<Req>,
+    answerBy: number,
+  ): Promise<Answer> {
+    // The claim waits no longer than the answer may: what is left of timeoutMs.
+    const claiming = claim(event, incoming, answerBy - performance.now());
+    const held = claiming instanceof Promise ? await claiming : claiming;
+    if (held.duplicate) return OK_ANSWER;
     // Awaited: an async function that returns a promise takes two more microtask turns to adopt it.
-    return await runInline(handler as InlineHandler<Req>, event, incoming, held, answerBy);
+    return await runInline(handler, event, incoming, held, answerBy);
   }
 
   function respondImmediately(handler: InlineHandler<Req>, event: RecallEvent, incoming: IncomingCallback<Req>): void {

@@ -13,8 +13,6 @@ import {
   type QueryFacts,
 } from './wire';
 
-export type { QueryFacts } from './wire';
-
 const recalledMessage = Joi.object({
   MsgSeq: nonNegativeSafeInteger.required(),
   MsgId: Joi.string().allow(''),

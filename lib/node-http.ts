@@ -150,6 +150,13 @@ function sourceOf(body: unknown): BodySource {
   return { kind: 'parsed', value: body };
 }
 
+/** True when the request has a body the answer would leave unread (HTTP/1; HTTP/2 has no Connection header). */
+function leavesBodyUnread(req: IncomingMessage): boolean {
+  if (req.readableEnded || req.httpVersionMajor >= 2) return false;
+  const length = req.headers['content-length'];
+  return length === undefined ? req.headers['transfer-encoding'] !== undefined : length !== '0';
+}
+
 function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
   if (res.headersSent) {
     debug('answer %d not written: the response had already started', answer.status);
@@ -163,7 +170,7 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer):
   // Node would read and discard the rest of an unread body however slow or large it is; closing
   // instead keeps a refused sender (401, 403, 413, 415, 408) from holding the socket or pushing
   // past the limit. A body read to its end leaves nothing behind, so keep-alive stays.
-  if (!req.readableEnded) headers.Connection = 'close';
+  if (leavesBodyUnread(req)) headers.Connection = 'close';
   // Headers in writeHead skip setHeader's bookkeeping; ones earlier middleware set are kept.
   res.writeHead(answer.status, headers);
   res.end(answer.body);

@@ -117,7 +117,10 @@ export type ErrorStage =
   | 'after-answer'
   /** The dedupe store failed or did not answer in time; the event was processed anyway. */
   | 'dedupe'
-  /** The queue did not take the recall in time and there was no handler to process it inline; the answer was FAIL. */
+  /**
+   * The queue failed or did not take the recall in time: with a handler for its kind it was
+   * processed inline (the fallback), otherwise the answer was 503 FAIL.
+   */
   | 'enqueue';
 
 export interface ErrorContext<Req> {

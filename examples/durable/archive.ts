@@ -8,12 +8,13 @@ CREATE TABLE IF NOT EXISTS messages (
   id          bigserial PRIMARY KEY,
   sdk_app_id  text NOT NULL,
   group_id    text,
+  topic_id    text NOT NULL DEFAULT '', -- in a topic-enabled community, MsgSeq counts per topic
   msg_seq     bigint,
   msg_key     text,
   body        text NOT NULL,
   recalled_at timestamptz,
   recalled_by text,
-  UNIQUE (sdk_app_id, group_id, msg_seq),
+  UNIQUE (sdk_app_id, group_id, topic_id, msg_seq),
   UNIQUE (sdk_app_id, msg_key)
 )`;
 
@@ -25,13 +26,15 @@ CREATE TABLE IF NOT EXISTS messages (
 export async function markGroupRecall(pool: Pool, event: GroupRecallEvent): Promise<number> {
   const { rowCount } = await pool.query(
     `UPDATE messages SET recalled_at = to_timestamp($4 / 1000.0), recalled_by = $5
-      WHERE sdk_app_id = $1 AND group_id = $2 AND msg_seq = ANY($3::bigint[]) AND recalled_at IS NULL`,
+      WHERE sdk_app_id = $1 AND group_id = $2 AND topic_id = $6 AND msg_seq = ANY($3::bigint[])
+        AND recalled_at IS NULL`,
     [
       event.sdkAppId,
       event.groupId,
       event.messages.map((message) => message.msgSeq),
       event.eventTime,
       event.operatorAccount,
+      event.topicId ?? '',
     ],
   );
   return rowCount ?? 0;
