@@ -2,24 +2,11 @@
 import { createRecallHandler, DEFAULT_JOB_OPTIONS, recallWebhook } from '../lib';
 import { normalizeOptions } from '../lib/options';
 import { SDK_APP_ID } from './cases';
+import { EVERY_OPTIONAL_UNDEFINED } from './support/options';
 
 const onRecall = () => {};
 const valid = { sdkAppId: SDK_APP_ID, onRecall };
 const queue = { add: () => Promise.resolve({}) };
-const EVERY_OPTIONAL_UNDEFINED = {
-  onC2CRecall: undefined,
-  queue: undefined,
-  queueDeduplicationSeconds: undefined,
-  limit: undefined,
-  bodyTimeoutMs: undefined,
-  timeoutMs: undefined,
-  respond: undefined,
-  onError: undefined,
-  token: undefined,
-  toleranceSeconds: undefined,
-  now: undefined,
-  dedupe: undefined,
-};
 
 describe.each([
   ['recallWebhook', recallWebhook as (o: unknown) => unknown],

@@ -6,6 +6,7 @@
  */
 import { createRecallHandler, memoryStore, type DedupeStore } from '../lib';
 import { createCallbackQuery, createMsgSeqList, createRecallEvent } from '../lib/testing';
+import { EVERY_OPTIONAL_UNDEFINED } from './support/options';
 
 const SDK_APP_ID = 1400000000;
 const NOW = 1_700_000_000_000;
@@ -25,15 +26,7 @@ describe('recallWebhook and createRecallHandler options', () => {
     const handler = createRecallHandler({
       sdkAppId: SDK_APP_ID,
       onRecall,
-      limit: undefined,
-      bodyTimeoutMs: undefined,
-      timeoutMs: undefined,
-      respond: undefined,
-      onError: undefined,
-      token: undefined,
-      toleranceSeconds: undefined,
-      now: undefined,
-      dedupe: undefined,
+      ...EVERY_OPTIONAL_UNDEFINED,
     });
 
     // token undefined: no signature check, so an unsigned callback is handled.

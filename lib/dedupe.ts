@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import createDebug from 'debug';
 import { specOf } from './commands';
 import type { NormalizedDedupe } from './options';
+import { sha256Hex } from './signature';
 import type { RecallEvent } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:dedupe');
@@ -15,7 +15,7 @@ const KEY_PREFIX = 'tencent-chat-recall-webhook:recall:';
  */
 function recallDigest(event: RecallEvent): string {
   const fields = [event.callbackCommand, event.sdkAppId, ...specOf(event).keyFields(event)];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+  return sha256Hex(JSON.stringify(fields));
 }
 
 /** The key under which a delivery is remembered in a dedupe store (81 characters whatever the event). */

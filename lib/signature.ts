@@ -6,7 +6,7 @@ const REQUEST_TIME = /^\d{1,12}$/;
 const SIGN = /^[0-9a-fA-F]{64}$/;
 
 // crypto.hash (Node 20.12 and later) hashes without building a Hash object per call.
-const sha256Hex: (text: string) => string =
+export const sha256Hex: (text: string) => string =
   typeof nodeCrypto.hash === 'function'
     ? (text) => nodeCrypto.hash('sha256', text, 'hex')
     : (text) => nodeCrypto.createHash('sha256').update(text).digest('hex');
