@@ -5,10 +5,17 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { markGroupRecall } from '../examples/durable/archive';
 import { CALLBACK_PATH, createReceiver } from '../examples/durable/receiver';
-import { startArchiveWorker } from '../examples/durable/worker';
-import type { GroupRecallEvent } from '../lib';
-import { createCallbackQuery, createMsgSeqList, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
+import { ARCHIVE_WORKER_APPLICATION, startArchiveWorker } from '../examples/durable/worker';
+import { C2C_RECALL_COMMAND, type GroupRecallEvent } from '../lib';
+import {
+  createC2CRecallEvent,
+  createCallbackQuery,
+  createMsgSeqList,
+  createRecallEvent,
+  DEMO_SDK_APP_ID,
+} from '../lib/testing';
 import { describeWithPostgres } from './support/bullmq';
+import { waitFor } from './support/deliveries';
 import { TestPostgresServer } from './support/postgres-server';
 import { redisServerInstalled, TestRedisServer } from './support/redis-server';
 
@@ -77,6 +84,32 @@ describeWithBoth('examples/durable', () => {
       expect(await markGroupRecall(pool, job.data)).toBe(0);
       const again = await pool.query('SELECT recalled_at FROM messages WHERE msg_seq = 7');
       expect(again.rows[0].recalled_at).toEqual(recalledAt);
+
+      // The database cuts the worker's idle sessions (as a restart would): the worker lives on
+      // and archives the next recall.
+      const cut = await pool.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [ARCHIVE_WORKER_APPLICATION],
+      );
+      expect(cut.rowCount).toBeGreaterThan(0);
+      await waitFor(() => logs.some((line) => line.startsWith('archive connection lost: ')));
+      await pool.query(
+        `INSERT INTO messages (sdk_app_id, msg_key, body) VALUES ($1, '31906_833502_1572869830', 'sorry')`,
+        [String(DEMO_SDK_APP_ID)],
+      );
+      const c2cCompleted = once(archive.worker as never, 'completed');
+      const c2cResponse = await fetch(
+        `${url}?${new URLSearchParams(createCallbackQuery(DEMO_SDK_APP_ID, { callbackCommand: C2C_RECALL_COMMAND }))}`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(createC2CRecallEvent({ MsgKey: '31906_833502_1572869830' })),
+        },
+      );
+      expect(c2cResponse.status).toBe(200);
+      await c2cCompleted;
+      const c2cRow = await pool.query(`SELECT recalled_at FROM messages WHERE msg_key = '31906_833502_1572869830'`);
+      expect(c2cRow.rows[0].recalled_at).not.toBeNull();
     } finally {
       server.close();
       await queue.close();

@@ -96,11 +96,16 @@ export class TestPostgresServer {
     );
   }
 
-  /** Stops the server (fast shutdown), waits for it to exit and removes the cluster. */
+  /**
+   * Stops the server, waits for it to exit and removes the cluster. A smart shutdown first: a
+   * pg Pool's `end()` resolves before its sockets are closed, and a fast shutdown would answer
+   * those closing sessions with an error (57P01) that the pool emits unhandled. Sessions still
+   * open after the grace period are cut by a fast shutdown.
+   */
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    await stopProcess(child, 'SIGINT');
+    await stopProcess(child, 'SIGTERM', { signal: 'SIGINT', afterMs: 5_000 });
     rmSync(join(this.dataDir, '..'), { recursive: true, force: true });
   }
 }

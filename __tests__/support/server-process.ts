@@ -39,10 +39,19 @@ export function spawnServer(
   });
 }
 
-/** Sends `signal` to a process this test started, unless it already exited, and waits for it to exit. */
-export async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+/**
+ * Sends `signal` to a process this test started, unless it already exited, and waits for it to
+ * exit; with `escalate`, sends that signal too if the process is still running after `afterMs`.
+ */
+export async function stopProcess(
+  child: ChildProcess | undefined,
+  signal: NodeJS.Signals,
+  escalate?: { signal: NodeJS.Signals; afterMs: number },
+): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill(signal);
+  const timer = escalate && setTimeout(() => child.kill(escalate.signal), escalate.afterMs);
   await exited;
+  clearTimeout(timer);
 }

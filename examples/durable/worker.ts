@@ -7,6 +7,9 @@ import { createRecallWorker } from '../../lib/bullmq';
 import { CREATE_MESSAGES_TABLE, markC2CRecall, markGroupRecall } from './archive';
 import { QUEUE_NAME } from './receiver';
 
+/** How the worker's database sessions are named in pg_stat_activity. */
+export const ARCHIVE_WORKER_APPLICATION = 'recall-archive-worker';
+
 export interface ArchiveWorkerConfig {
   redisUrl: string;
   databaseUrl: string;
@@ -20,7 +23,11 @@ export async function startArchiveWorker({
   concurrency = 10,
   log = console.log,
 }: ArchiveWorkerConfig): Promise<{ worker: Worker; pool: Pool; close(): Promise<void> }> {
-  const pool = new Pool({ connectionString: databaseUrl });
+  const pool = new Pool({ connectionString: databaseUrl, application_name: ARCHIVE_WORKER_APPLICATION });
+  // An idle connection can be cut at any time (a database restart or failover); without a
+  // listener, the pool's 'error' event would end the worker process. The pool reconnects on its
+  // next query, and a job that failed meanwhile is retried.
+  pool.on('error', (error) => log(`archive connection lost: ${error.message}`));
   await pool.query(CREATE_MESSAGES_TABLE);
   const worker = createRecallWorker(
     QUEUE_NAME,
