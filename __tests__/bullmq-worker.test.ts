@@ -209,7 +209,7 @@ function workerSuite(startBackend: () => Promise<Backend>): void {
     expect(await queue.getJobState(id!)).toBe('completed');
   });
 
-  it('hands BullMQ none of its own options', () => {
+  it('hands BullMQ none of its own options', async () => {
     const recalls = worker(() => undefined, {
       concurrency: 3,
       autorun: false,
@@ -219,6 +219,9 @@ function workerSuite(startBackend: () => Promise<Backend>): void {
     expect(recalls.opts).toMatchObject({ concurrency: 3, autorun: false });
     expect(recalls.opts).not.toHaveProperty('onError');
     expect(recalls.opts).not.toHaveProperty('onC2CRecall');
+    // A worker closed while its PostgreSQL connection is still being opened leaves that session
+    // open; the server's stop would then wait for it.
+    await recalls.waitUntilReady();
   });
 }
 
