@@ -5,6 +5,7 @@ import { commandSpec, inlineHandler, specOf, type CommandSpec, type InlineHandle
 import { claimDelivery, UNGUARDED, type Claim } from './dedupe';
 import { CallbackFailedError, EnqueueFailedError, RecallWebhookError, SdkAppIdMismatchError } from './errors';
 import { normalizeOptions, type NormalizedOptions } from './options';
+import type { CallbackQuery } from './query';
 import { enqueue } from './queue';
 import { verifySignature, type SignatureCheck } from './signature';
 import type { ErrorStage, RecallEvent, RecallWebhookOptions } from './types';
@@ -15,7 +16,7 @@ const debug = createDebug('tencent-chat-recall-webhook:core');
 export interface IncomingCallback<Req> {
   /** What `claims` returned for this request. */
   command: CommandSpec;
-  params: URLSearchParams;
+  params: CallbackQuery;
   request: Req;
   /**
    * The request's method and path, to say in debug lines which request they are about (never the
@@ -38,7 +39,7 @@ export interface RecallCore<Req> {
    * The command's spec when the request is a POST of a recall this middleware has a handler (or a
    * queue) for; `undefined` for requests that belong to other handlers.
    */
-  claims(method: string | undefined, params: URLSearchParams): CommandSpec | undefined;
+  claims(method: string | undefined, params: CallbackQuery): CommandSpec | undefined;
   /** Runs every check, hands the recall on (handler or queue) and resolves to the one answer; never rejects. */
   handle(incoming: IncomingCallback<Req>): Promise<Answer>;
 }
@@ -53,7 +54,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   let authenticationOffLogged = false;
   let received = 0;
 
-  function claims(method: string | undefined, params: URLSearchParams): CommandSpec | undefined {
+  function claims(method: string | undefined, params: CallbackQuery): CommandSpec | undefined {
     if (method !== 'POST') return undefined;
     const commands = params.getAll('CallbackCommand');
     if (commands.length !== 1) return undefined;
@@ -62,7 +63,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     return spec;
   }
 
-  function checkSdkAppId(params: URLSearchParams): string {
+  function checkSdkAppId(params: CallbackQuery): string {
     const ids = params.getAll('SdkAppid');
     if (ids.length === 0) throw new SdkAppIdMismatchError('missing SdkAppid');
     if (ids.length > 1) throw new SdkAppIdMismatchError('SdkAppid given more than once');
@@ -78,7 +79,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     ]),
   );
 
-  function authenticate(sdkAppId: string, params: URLSearchParams, label: string): void {
+  function authenticate(sdkAppId: string, params: CallbackQuery, label: string): void {
     const check = signatureChecks.get(sdkAppId);
     if (check === undefined) {
       if (!authenticationOffLogged) {
@@ -265,7 +266,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   return { options, claims, handle };
 }
 
-function single(params: URLSearchParams, name: string): string | undefined {
+function single(params: CallbackQuery, name: string): string | undefined {
   const values = params.getAll(name);
   return values.length === 1 ? values[0] : undefined;
 }

@@ -9,6 +9,7 @@ import {
   RecallWebhookError,
   UnsupportedEncodingError,
 } from './errors';
+import { parseQuery } from './query';
 import type { RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:fetch');
@@ -37,7 +38,7 @@ export function createRecallHandler(
       debug('%s: passed on: method is %s, not POST', label, request.method);
       return null;
     }
-    const params = url.searchParams;
+    const params = parseQuery(url.search.slice(1));
     const command = core.claims(request.method, params);
     if (!command) {
       debug('%s: passed on: CallbackCommand is not a recall this middleware has a handler or queue for', label);

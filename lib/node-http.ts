@@ -11,6 +11,7 @@ import {
   RecallWebhookError,
   UnsupportedEncodingError,
 } from './errors';
+import { parseQuery, type CallbackQuery } from './query';
 import type { RecallWebhookOptions } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:node-http');
@@ -81,9 +82,9 @@ function pathOf(url: string): string {
   return start === -1 ? url : url.slice(0, start);
 }
 
-function queryParams(url: string): URLSearchParams {
+function queryParams(url: string): CallbackQuery {
   const start = url.indexOf('?');
-  return new URLSearchParams(start === -1 ? '' : url.slice(start + 1));
+  return parseQuery(start === -1 ? '' : url.slice(start + 1));
 }
 
 /** Takes the body in whatever state earlier middleware left it, or reads the stream itself. */
