@@ -44,7 +44,7 @@ export function verifySignature(
     throw new SignatureVerificationError('RequestTime is outside the accepted window');
   }
   // Both sides as the ASCII of lowercase hex, the same length: compared in constant time.
-  givenSign.latin1Write(sign.toLowerCase(), 0);
+  givenSign.write(sign.toLowerCase(), 0, 'latin1');
   let matched = false;
   for (const expected of expectedSigns(check, requestTime)) {
     matched = nodeCrypto.timingSafeEqual(givenSign, expected) || matched;
