@@ -4,6 +4,7 @@ import { SignatureVerificationError } from './errors';
 
 const REQUEST_TIME = /^\d{1,12}$/;
 const SIGN = /^[0-9a-fA-F]{64}$/;
+const LOWERCASE_SIGN = /^[0-9a-f]{64}$/;
 
 // crypto.hash (Node 20.12 and later) hashes without building a Hash object per call.
 export const sha256Hex: (text: string) => string =
@@ -35,7 +36,8 @@ export function verifySignature(
   if (requestTime === undefined || !REQUEST_TIME.test(requestTime)) {
     throw new SignatureVerificationError('missing or malformed RequestTime');
   }
-  if (sign === undefined || !SIGN.test(sign)) {
+  const lowercaseSign = asLowercaseSign(sign);
+  if (lowercaseSign === undefined) {
     throw new SignatureVerificationError('missing or malformed Sign');
   }
   // RequestTime has whole seconds, so the clock is compared in whole seconds too.
@@ -44,12 +46,19 @@ export function verifySignature(
     throw new SignatureVerificationError('RequestTime is outside the accepted window');
   }
   // Both sides as the ASCII of lowercase hex, the same length: compared in constant time.
-  givenSign.write(sign.toLowerCase(), 0, 'latin1');
+  givenSign.write(lowercaseSign, 0, 'latin1');
   let matched = false;
   for (const expected of expectedSigns(check, requestTime)) {
     matched = nodeCrypto.timingSafeEqual(givenSign, expected) || matched;
   }
   if (!matched) throw new SignatureVerificationError('Sign does not match');
+}
+
+/** The Sign in lowercase hex, or undefined when it is no hex SHA-256. Tencent sends lowercase: kept as it is. */
+function asLowercaseSign(sign: string | undefined): string | undefined {
+  if (sign === undefined) return undefined;
+  if (LOWERCASE_SIGN.test(sign)) return sign;
+  return SIGN.test(sign) ? sign.toLowerCase() : undefined;
 }
 
 // The checked Sign is copied here rather than into a new Buffer per request (measured: a third
