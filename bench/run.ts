@@ -5,14 +5,15 @@
 // every process runs the JavaScript users run, without a TypeScript loader in the measured path.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { createHistogram } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import IORedis from 'ioredis';
+import { callgrindInstalled, callgrindPrefix, countFrom, readInstructions, stopCounting } from './callgrind';
 import { RECALL_BODY, signedPath, UNSIGNED_PATH } from './fixtures';
 import type { MicroResult } from './core-micro';
 import { FLOOR_OF, QUEUE_KINDS, SERVER_KINDS, SIGNED_KINDS, type ServerKind, type ServerReply } from './protocol';
@@ -24,6 +25,8 @@ const TOLERANCE_SECONDS = 60;
 const MEMORY_WARMUP_REQUESTS = 20_000;
 const MEMORY_CHECKPOINTS = 4;
 const REQUIRE_SAMPLES = 7;
+const INSTRUCTION_WARMUP_REQUESTS = 12_000;
+const INSTRUCTION_REQUESTS = 8_000;
 
 const USAGE = `npm run bench -- [flags]
   --duration <s>          seconds per round and server (default 10, at most 50: the signed query must stay fresh)
@@ -37,6 +40,9 @@ const USAGE = `npm run bench -- [flags]
   --server-core <n>       core for servers and the micro-benchmark (default 0)
   --load-core <n>         core for the load generator (default 1)
   --no-pin                do not pin processes to cores
+  --instructions          instead of timing, count the instructions each server executes per
+                          request under valgrind's callgrind (${INSTRUCTION_WARMUP_REQUESTS} requests to warm up, then ${INSTRUCTION_REQUESTS}):
+                          figures other work on the machine cannot move
   --output <file>         JSON results (default bench-results.json)`;
 
 interface Config {
@@ -50,6 +56,7 @@ interface Config {
   serverCore: number;
   loadCore: number;
   pin: boolean;
+  instructions: boolean;
   output: string;
 }
 
@@ -66,6 +73,7 @@ function readConfig(): Config {
       'server-core': { type: 'string', default: '0' },
       'load-core': { type: 'string', default: '1' },
       'no-pin': { type: 'boolean', default: false },
+      instructions: { type: 'boolean', default: false },
       output: { type: 'string', default: 'bench-results.json' },
       help: { type: 'boolean', default: false },
     },
@@ -100,6 +108,7 @@ function readConfig(): Config {
     serverCore: integer('server-core', values['server-core'], 0),
     loadCore: integer('load-core', values['load-core'], 0),
     pin: !values['no-pin'],
+    instructions: values.instructions,
     output: resolve(values.output),
   };
 }
@@ -135,6 +144,9 @@ function nodeCommand(prefix: string[], nodeArgs: string[], script: string, args:
 interface ServerHandle {
   kind: ServerKind;
   port: number;
+  pid: number;
+  /** Settles when the server process has exited. */
+  exited: Promise<unknown>;
   sample(collectGarbage?: boolean): Promise<Extract<ServerReply, { type: 'sample' }>>;
   stop(): void;
 }
@@ -169,6 +181,8 @@ function startServer(
   return nextReply('listening').then(({ port }) => ({
     kind,
     port,
+    pid: child.pid!,
+    exited: new Promise((resolveExit) => child.once('exit', resolveExit)),
     sample(collectGarbage = false) {
       const reply = nextReply('sample');
       child.send({ type: 'sample', collectGarbage });
@@ -406,6 +420,80 @@ async function throughput(config: Config, prefix: string[]): Promise<Partial<Rec
     await redis?.stop();
   }
   return Object.fromEntries([...rounds].map(([kind, list]) => [kind, summarise(list)]));
+}
+
+interface InstructionCount {
+  requests: number;
+  perRequest: number;
+  /** Per request, leaving out V8's optimizing compiler, whose share varies from run to run. */
+  perRequestWithoutCompiler: number;
+}
+
+/** Each server in turn under callgrind: warmed up uncounted, then a fixed number of requests counted. */
+async function instructionCounts(
+  config: Config,
+  prefix: string[],
+): Promise<Partial<Record<ServerKind, InstructionCount>>> {
+  if (!callgrindInstalled()) throw new Error('--instructions needs valgrind (apt-get install -y valgrind)');
+  const queueKind = config.servers.find((kind) => QUEUE_KINDS.includes(kind));
+  if (queueKind)
+    throw new Error(`--instructions does not run the queue servers (${queueKind}): their work is mostly Redis's`);
+  const dumps = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
+  const counts: Partial<Record<ServerKind, InstructionCount>> = {};
+  try {
+    for (const kind of config.servers) {
+      const outFile = join(dumps, kind.replace('+', '-'));
+      const server = await startServer(kind, [...prefix, ...callgrindPrefix(outFile)]);
+      try {
+        await assertAnswersOk(server);
+        await load(server, config.connections, { amount: INSTRUCTION_WARMUP_REQUESTS });
+        countFrom(server.pid);
+        const measured = await load(server, config.connections, { amount: INSTRUCTION_REQUESTS });
+        const { total, compiler } = readInstructions(stopCounting(server.pid, outFile));
+        if (measured.failures > 0) throw new Error(`${kind}: ${measured.failures} requests failed while counted`);
+        counts[kind] = {
+          requests: measured.requests,
+          perRequest: total / measured.requests,
+          perRequestWithoutCompiler: (total - compiler) / measured.requests,
+        };
+      } finally {
+        server.stop();
+        // valgrind writes its last file as the server exits: only then may the folder go.
+        await server.exited;
+      }
+      const count = counts[kind]!;
+      console.log(
+        `  ${kind.padEnd(19)} ${Math.round(count.perRequest).toLocaleString('en').padStart(9)} instructions/request, ` +
+          `${Math.round(count.perRequestWithoutCompiler).toLocaleString('en').padStart(9)} without V8's compiler`,
+      );
+    }
+  } finally {
+    rmSync(dumps, { recursive: true, force: true });
+  }
+  return counts;
+}
+
+/** Each server against its floor by instruction count, and what the token adds to the listener. */
+function printInstructionRatios(counts: Partial<Record<ServerKind, InstructionCount>>): void {
+  console.log("\nWithout V8's compiler, against the floor (floor's instructions over the server's):");
+  for (const kind of SERVER_KINDS) {
+    const count = counts[kind];
+    const floor = counts[FLOOR_OF[kind]];
+    if (!count || !floor || kind === FLOOR_OF[kind]) continue;
+    console.log(
+      `  ${kind.padEnd(19)} ${ratio(floor.perRequestWithoutCompiler, count.perRequestWithoutCompiler)} ${FLOOR_OF[kind]}`,
+    );
+  }
+  const unsigned = counts.listener;
+  const signed = counts['listener+token'];
+  const floor = counts['node-http'];
+  if (unsigned && signed && floor) {
+    const added = signed.perRequestWithoutCompiler - unsigned.perRequestWithoutCompiler;
+    console.log(
+      `  listener+token executes ${Math.round(added).toLocaleString('en')} instructions a request more than listener ` +
+        `(${((100 * added) / floor.perRequestWithoutCompiler).toFixed(1)} % of node-http's)`,
+    );
+  }
 }
 
 interface MemoryCheckpoint {
@@ -725,6 +813,13 @@ async function main(): Promise<void> {
     pinning: pin.note,
   };
   console.log(`Node ${machine.node}, nproc ${machine.nproc}, ${machine.cpu}; ${pin.note}`);
+  if (config.instructions) {
+    console.log(`Instructions per request under callgrind, ${config.connections} connections:`);
+    const counts = await instructionCounts(config, pin.prefix);
+    printInstructionRatios(counts);
+    writeResults(config, { date: new Date().toISOString(), machine, instructions: counts });
+    return;
+  }
   console.log(
     `${config.rounds} interleaved rounds × ${config.durationSeconds} s per server, ${config.connections} connections, body ${Buffer.byteLength(RECALL_BODY)} bytes`,
   );
@@ -771,25 +866,23 @@ async function main(): Promise<void> {
   for (const target of checked)
     console.log(`  ${target.met ? 'met   ' : 'MISSED'} ${target.target}: ${target.measured}`);
 
-  writeFileSync(
-    config.output,
-    JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine,
-        config: { ...config, output: undefined },
-        bodyBytes: Buffer.byteLength(RECALL_BODY),
-        servers: summaries,
-        versusFloors: floors,
-        memory: memoryResult,
-        requireTime: { package: packageRequire, expressAndJoi: expressJoiRequire },
-        core: micro,
-        targets: checked,
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  writeResults(config, {
+    date: new Date().toISOString(),
+    machine,
+    bodyBytes: Buffer.byteLength(RECALL_BODY),
+    servers: summaries,
+    versusFloors: floors,
+    memory: memoryResult,
+    requireTime: { package: packageRequire, expressAndJoi: expressJoiRequire },
+    core: micro,
+    targets: checked,
+  });
+}
+
+function writeResults(config: Config, results: { date: string; machine: object } & Record<string, unknown>): void {
+  const { date, machine, ...figures } = results;
+  const json = { date, machine, config: { ...config, output: undefined }, ...figures };
+  writeFileSync(config.output, JSON.stringify(json, null, 2) + '\n');
   console.log(`\nWrote ${config.output}`);
 }
 
