@@ -333,6 +333,8 @@ function load(
 interface Round extends LoadResult {
   round: number;
   cpuMicrosPerRequest: number;
+  /** The part of that CPU spent in user space (the rest is the kernel's: sockets, scheduling). */
+  userShare: number;
   rssBytes: number;
 }
 
@@ -345,8 +347,15 @@ async function measureRound(
   const before = await server.sample();
   const result = await load(server, config.connections, { seconds: config.durationSeconds });
   const after = await server.sample();
-  const cpuMicros = after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
-  const measured = { round, ...result, cpuMicrosPerRequest: cpuMicros / result.requests, rssBytes: after.memory.rss };
+  const userMicros = after.cpu.user - before.cpu.user;
+  const cpuMicros = userMicros + (after.cpu.system - before.cpu.system);
+  const measured = {
+    round,
+    ...result,
+    cpuMicrosPerRequest: cpuMicros / result.requests,
+    userShare: userMicros / cpuMicros,
+    rssBytes: after.memory.rss,
+  };
   if (redis && QUEUE_KINDS.includes(server.kind)) await checkEveryRecallStored(server.kind, measured, redis, config);
   return measured;
 }
@@ -373,6 +382,7 @@ interface ServerSummary {
   p50Ms: number;
   p99Ms: number;
   cpuMicrosPerRequest: number;
+  userShare: number;
   failures: number;
   rounds: Round[];
 }
@@ -383,6 +393,7 @@ function summarise(rounds: Round[]): ServerSummary {
     p50Ms: median(rounds.map((round) => round.p50Ms)),
     p99Ms: median(rounds.map((round) => round.p99Ms)),
     cpuMicrosPerRequest: median(rounds.map((round) => round.cpuMicrosPerRequest)),
+    userShare: median(rounds.map((round) => round.userShare)),
     failures: rounds.reduce((sum, round) => sum + round.failures, 0),
     rounds,
   };
@@ -828,6 +839,11 @@ async function main(): Promise<void> {
   console.log();
   const floors = versusFloors(summaries);
   printTable(summaries, floors);
+  // What an instruction count (user space only) stands for in CPU time.
+  const userShares = Object.entries(summaries).map(
+    ([kind, summary]) => `${kind} ${(100 * summary.userShare).toFixed(0)} %`,
+  );
+  console.log(`\nUser-space share of CPU per request (median of rounds): ${userShares.join(', ')}`);
   printQueueMode(summaries);
 
   let memoryResult: Awaited<ReturnType<typeof memory>> | undefined;
