@@ -39,7 +39,9 @@ const queryText = fc.oneof(
 function expectSameAsURLSearchParams(search: string): void {
   const expected = new URLSearchParams(search);
   const parsed = parseQuery(search);
-  const names = new Set([...expected.keys(), 'a', 'b', 'Sign', '', 'SdkAppid']);
+  // Every name either parse could find, so a pair only one of them sees is checked too.
+  const cutNames = search.split('&').map((pair) => pair.split('=')[0]);
+  const names = new Set([...expected.keys(), ...cutNames, 'a', 'b', 'Sign', '', 'SdkAppid']);
   for (const name of names) {
     expect(parsed.getAll(name)).toEqual(expected.getAll(name));
     expect(parsed.get(name)).toBe(expected.get(name));
@@ -64,8 +66,16 @@ describe('parseQuery', () => {
     ['a=1&a=2', 'a repeated name'],
     ['?a=1', 'a leading "?"'],
     ['a=%41+b', 'escapes'],
+    ['a&b&c=1&d', 'names without "=" before and after one with it'],
   ])('reads %j (%s) as URLSearchParams does', (search) => {
     expectSameAsURLSearchParams(search);
+  });
+
+  it('hands a plain query of more than 1,024 characters to URLSearchParams', () => {
+    const search = `${'a=1&'.repeat(256)}b=2`;
+    expect(parseQuery(search.slice(0, 1024))).not.toBeInstanceOf(URLSearchParams);
+    expect(parseQuery(search)).toBeInstanceOf(URLSearchParams);
+    expectSameAsURLSearchParams(search.slice(0, 1024));
   });
 
   it("cuts Tencent's own queries, signed or not, without URLSearchParams", () => {
