@@ -54,7 +54,10 @@ export function verifySignature(
   if (!matched) throw new SignatureVerificationError('Sign does not match');
 }
 
-/** The Sign in lowercase hex, or undefined when it is no hex SHA-256. Tencent sends lowercase: kept as it is. */
+/**
+ * The Sign in lowercase hex, or undefined when it is no hex SHA-256. Tencent sends lowercase,
+ * which is kept as it is.
+ */
 function asLowercaseSign(sign: string | undefined): string | undefined {
   if (sign === undefined) return undefined;
   if (LOWERCASE_SIGN.test(sign)) return sign;

@@ -51,7 +51,15 @@ export async function stopProcess(
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill(signal);
-  const timer = escalate && setTimeout(() => child.kill(escalate.signal), escalate.afterMs);
+  const timer =
+    escalate &&
+    setTimeout(() => {
+      // Says which suite left something behind that kept the process from stopping.
+      console.warn(
+        `${child.spawnfile} still running ${escalate.afterMs} ms after ${signal}: sending ${escalate.signal}`,
+      );
+      child.kill(escalate.signal);
+    }, escalate.afterMs);
   await exited;
   clearTimeout(timer);
 }
