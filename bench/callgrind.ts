@@ -1,7 +1,7 @@
 // Instruction counts under valgrind's callgrind: what a server process executes per request.
-// Other work on the machine cannot move them, where CPU time on a shared VM moves by tens of µs
-// between rounds; they leave out the kernel's share (socket reads and writes), which every
-// server pays alike.
+// Far steadier than CPU time on a shared VM, which moves by tens of µs between rounds, as long as
+// nothing else runs (a starved server takes other code paths); they leave out the kernel's share
+// (socket reads and writes), which every server pays alike.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

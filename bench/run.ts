@@ -45,8 +45,8 @@ const USAGE = `npm run bench -- [flags]
   --no-pin                do not pin processes to cores
   --instructions          instead of timing, count the instructions each server executes per
                           request under valgrind's callgrind (${INSTRUCTION_WARMUP_REQUESTS} requests to warm up, then ${INSTRUCTION_REQUESTS}):
-                          figures other work on the machine cannot move (queue servers are left out:
-                          their work is mostly Redis's)
+                          far steadier than CPU time if nothing else runs (queue servers are left
+                          out: their work is mostly Redis's)
   --output <file>         JSON results (default bench-results.json)`;
 
 interface Config {
