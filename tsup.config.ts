@@ -1,4 +1,5 @@
 import { defineConfig, type Options } from 'tsup';
+import subpaths from './lib/entries/subpaths.json';
 
 const shared: Options = {
   target: 'node20',
@@ -14,13 +15,7 @@ export default defineConfig([
   // not import Express.
   {
     ...shared,
-    entry: {
-      index: 'lib/index.ts',
-      node: 'lib/entries/node.ts',
-      fetch: 'lib/entries/fetch.ts',
-      testing: 'lib/testing.ts',
-      bullmq: 'lib/bullmq.ts',
-    },
+    entry: Object.fromEntries(subpaths.map(({ name, source }) => [name, source])),
     format: ['cjs', 'esm'],
     // Shared chunks in CommonJS too, so that every entry point has the same error classes.
     splitting: true,
@@ -30,5 +25,5 @@ export default defineConfig([
     clean: ['!cli.js'],
   },
   // The `bin` command needs only one format and no declarations.
-  { ...shared, entry: { cli: 'lib/cli.ts' }, format: ['cjs'] },
+  { ...shared, entry: { cli: 'lib/cli/index.ts' }, format: ['cjs'] },
 ]);

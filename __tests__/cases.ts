@@ -13,8 +13,8 @@ import {
   type GroupRecallEvent,
   type RecallEvent,
   type RecallWebhookOptions,
-} from '../lib';
-import { createC2CRecallEvent, createCallbackQuery, createRecallEvent, signRequestTime } from '../lib/testing';
+} from '../lib/entries';
+import { createC2CRecallEvent, createCallbackQuery, createRecallEvent, signRequestTime } from '../lib/testing/index';
 
 export const SDK_APP_ID = 1400000123;
 export const OTHER_APP_ID = 1400000999;

@@ -1,7 +1,7 @@
 /** Runs a behaviour-table case's handler and checks the answer the same way for every adapter. */
-import { C2C_RECALL_COMMAND, type ErrorContext, type RecallEvent, type RecallWebhookOptions } from '../lib';
-import { SIGN_CHALLENGE } from '../lib/answers';
-import { signRequestTime } from '../lib/testing';
+import { C2C_RECALL_COMMAND, type ErrorContext, type RecallEvent, type RecallWebhookOptions } from '../lib/entries';
+import { SIGN_CHALLENGE } from '../lib/protocol/answers';
+import { signRequestTime } from '../lib/testing/index';
 import { OK_BODY, SDK_APP_ID, SECRET, type Behaviour, type Case } from './cases';
 
 export const SLOW_MS = 500;

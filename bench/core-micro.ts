@@ -1,8 +1,8 @@
 // The core alone, no HTTP: how many callbacks per second it checks, validates and answers.
 // Started by bench/run.ts as dist-bench/bench/core-micro.js <durationMs> <rounds>; prints JSON.
-import { createRecallCore, type IncomingCallback } from '../lib/core';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../lib/types';
-import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../lib/testing';
+import { createRecallCore, type IncomingCallback } from '../lib/http/pipeline';
+import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../lib/protocol/types';
+import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../lib/testing/index';
 import { SDK_APP_ID } from './fixtures';
 
 export interface MicroResult {

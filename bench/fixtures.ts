@@ -1,4 +1,4 @@
-import { createCallbackQuery, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
+import { createCallbackQuery, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing/index';
 
 /** The SDKAppID and token every benchmark server is configured with. */
 export const SDK_APP_ID = DEMO_SDK_APP_ID;

@@ -4,7 +4,13 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { Readable } from 'node:stream';
 import { Queue } from 'bullmq';
 import express from 'express';
-import { createRecallHandler, createRecallListener, DEFAULT_JOB_OPTIONS, recallWebhook, RECALL_COMMAND } from '../lib';
+import {
+  createRecallHandler,
+  createRecallListener,
+  DEFAULT_JOB_OPTIONS,
+  recallWebhook,
+  RECALL_COMMAND,
+} from '../lib/entries';
 import { CALLBACK_PATH, SDK_APP_ID, TOKEN } from './fixtures';
 import { QUEUE_KINDS, SERVER_KINDS, type ServerKind, type ServerReply, type ServerRequest } from './protocol';
 

@@ -1,8 +1,8 @@
 // A complete Express app receiving Tencent Cloud Chat callbacks. In your own app, import from
 // 'tencent-chat-recall-webhook' and 'tencent-chat-recall-webhook/testing'.
 import express, { type Express } from 'express';
-import { recallWebhook, type C2CRecallEvent, type GroupRecallEvent } from '../lib';
-import { createCallbackQuery, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing';
+import { recallWebhook, type C2CRecallEvent, type GroupRecallEvent } from '../lib/entries';
+import { createCallbackQuery, createRecallEvent, DEMO_SDK_APP_ID } from '../lib/testing/index';
 
 export const CALLBACK_PATH = '/tencent-chat/callback';
 

@@ -164,16 +164,16 @@ function checkSnippets(consumer) {
   }
 }
 
-/** The package's own suite runs the README's Jest recipe as __tests__/recipe.test.ts: the two must not drift. */
+/** The package's own suite runs the README's Jest recipe as __tests__/testing/recipe.test.ts: the two must not drift. */
 function checkRecipeCopy(snippets) {
   const recipe = snippets.find((snippet) => snippet.name === 'recipe.jest.ts');
   if (!recipe) throw new Error('the README has no snippet marked recipe.jest.ts');
-  const copy = readFileSync(join(root, '__tests__', 'recipe.test.ts'), 'utf8')
+  const copy = readFileSync(join(root, '__tests__', 'testing', 'recipe.test.ts'), 'utf8')
     .replace(/^(\/\/.*\n)+/, '')
-    .replaceAll("from '../lib/testing'", "from 'tencent-chat-recall-webhook/testing'")
-    .replaceAll("from '../lib'", "from 'tencent-chat-recall-webhook'");
-  if (copy !== recipe.code) throw new Error('__tests__/recipe.test.ts differs from the README recipe');
-  console.log('ok   __tests__/recipe.test.ts is the README recipe');
+    .replaceAll("from '../../lib/testing/index'", "from 'tencent-chat-recall-webhook/testing'")
+    .replaceAll("from '../../lib/entries'", "from 'tencent-chat-recall-webhook'");
+  if (copy !== recipe.code) throw new Error('__tests__/testing/recipe.test.ts differs from the README recipe');
+  console.log('ok   __tests__/testing/recipe.test.ts is the README recipe');
 }
 
 /** The `/node` and `/fetch` entry points need neither Express nor its types, even with skipLibCheck off. */

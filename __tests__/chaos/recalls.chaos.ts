@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import { DEMO_SDK_APP_ID } from '../../lib/testing';
+import { DEMO_SDK_APP_ID } from '../../lib/testing/index';
 import { requireBuild } from '../support/build';
 import { describeWithRedis } from '../support/bullmq';
 import { TestRedisServer } from '../support/redis-server';

@@ -1,8 +1,13 @@
 /** The chaos test's Tencent: distinct recalls at a steady pace, some sent twice, each with a 2 s deadline. */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createC2CRecallEvent, createCallbackQuery, createMsgSeqList, createRecallEvent } from '../../lib/testing';
-import type { C2CRecallCallbackBody, GroupRecallCallbackBody } from '../../lib/types';
+import {
+  createC2CRecallEvent,
+  createCallbackQuery,
+  createMsgSeqList,
+  createRecallEvent,
+} from '../../lib/testing/index';
+import type { C2CRecallCallbackBody, GroupRecallCallbackBody } from '../../lib/protocol/types';
 
 /** Tencent waits this long for an answer, then counts the callback as failed (or retries it). */
 export const TENCENT_DEADLINE_MS = 2000;

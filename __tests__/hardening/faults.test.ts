@@ -7,9 +7,9 @@ import {
   type ErrorStage,
   type RecallHandler,
   type RecallWebhookOptions,
-} from '../../lib';
-import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../../lib/testing';
-import { C2C_RECALL_COMMAND } from '../../lib';
+} from '../../lib/entries';
+import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../../lib/testing/index';
+import { C2C_RECALL_COMMAND } from '../../lib/entries';
 import { listen, send, type RunningServer } from './http';
 import { SDK_APP_ID } from './support';
 

@@ -1,7 +1,13 @@
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import fc from 'fast-check';
-import { recallWebhook, C2C_RECALL_COMMAND, RECALL_COMMAND, type ErrorContext, type RecallEvent } from '../../lib';
+import {
+  recallWebhook,
+  C2C_RECALL_COMMAND,
+  RECALL_COMMAND,
+  type ErrorContext,
+  type RecallEvent,
+} from '../../lib/entries';
 import { listen, send, type RunningServer } from './http';
 import {
   CASE_HEADER,

@@ -5,7 +5,7 @@ import {
   RECALL_COMMAND,
   type ErrorContext,
   type RecallEvent,
-} from '../../lib';
+} from '../../lib/entries';
 import {
   CASE_HEADER,
   expectedOutcome,

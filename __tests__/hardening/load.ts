@@ -3,8 +3,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import express from 'express';
 import fc from 'fast-check';
-import { recallWebhook } from '../../lib';
-import { createCallbackQuery, createRecallEvent } from '../../lib/testing';
+import { recallWebhook } from '../../lib/entries';
+import { createCallbackQuery, createRecallEvent } from '../../lib/testing/index';
 import { listen, send } from './http';
 import {
   CASE_HEADER,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND, type RecallEvent } from '../../lib';
+import { C2C_RECALL_COMMAND, RECALL_COMMAND, type RecallEvent } from '../../lib/entries';
 
 export const SDK_APP_ID = '1400000000';
 export const TOKEN = 'hardening-token';

@@ -2,8 +2,8 @@
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { recallWebhook, type C2CRecallEvent, type GroupRecallEvent } from '../../lib';
-import { DEMO_SDK_APP_ID } from '../../lib/testing';
+import { recallWebhook, type C2CRecallEvent, type GroupRecallEvent } from '../../lib/entries';
+import { DEMO_SDK_APP_ID } from '../../lib/testing/index';
 
 export const CALLBACK_PATH = '/tencent-chat/callback';
 const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };

@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { recallWebhook, type RecallWebhookOptions } from '../../lib';
-import { createCallbackQuery, DEMO_SDK_APP_ID } from '../../lib/testing';
-import type { C2CRecallCallbackBody, GroupRecallCallbackBody } from '../../lib/types';
+import { recallWebhook, type RecallWebhookOptions } from '../../lib/entries';
+import { createCallbackQuery, DEMO_SDK_APP_ID } from '../../lib/testing/index';
+import type { C2CRecallCallbackBody, GroupRecallCallbackBody } from '../../lib/protocol/types';
 
 /** Tencent waits this long for an answer; the test client gives up at the same point. */
 export const TENCENT_DEADLINE_MS = 2000;

@@ -1,6 +1,6 @@
 // The app's message archive in PostgreSQL, and the one write a recall makes to it.
 import type { Pool } from 'pg';
-import type { C2CRecallEvent, GroupRecallEvent } from '../../lib';
+import type { C2CRecallEvent, GroupRecallEvent } from '../../lib/entries';
 
 /** A message table as a chat app keeps one; `recalled_at` is what a recall sets. */
 export const CREATE_MESSAGES_TABLE = `

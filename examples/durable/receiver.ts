@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import express, { type Express } from 'express';
-import { recallWebhook } from '../../lib';
+import { recallWebhook } from '../../lib/entries';
 
 export const CALLBACK_PATH = '/tencent-chat/callback';
 export const QUEUE_NAME = 'tencent-chat-recalls';

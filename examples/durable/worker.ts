@@ -3,7 +3,7 @@
 // 'tencent-chat-recall-webhook/bullmq'.
 import type { Worker } from 'bullmq';
 import { Pool } from 'pg';
-import { createRecallWorker } from '../../lib/bullmq';
+import { createRecallWorker } from '../../lib/durable/worker';
 import { CREATE_MESSAGES_TABLE, markC2CRecall, markGroupRecall } from './archive';
 import { QUEUE_NAME } from './receiver';
 

@@ -1,0 +1,153 @@
+import createDebug from 'debug';
+import Joi from 'joi';
+import {
+  Worker,
+  type BackendFactory,
+  type ConnectionOptions,
+  type IQueueBackend,
+  type Job,
+  type JobProgress,
+  type RedisQueueBackend,
+  type WorkerOptions,
+} from 'bullmq';
+import {
+  C2C_RECALL_COMMAND,
+  RECALL_COMMAND,
+  type C2CRecallEvent,
+  type GroupRecallEvent,
+  type RecallEvent,
+} from '../protocol/types';
+
+export { describeFailedJobs, retryFailedJobs, type FailedRecallJob } from './dead-letters';
+
+const debug = createDebug('tencent-chat-recall-webhook:bullmq');
+
+/** A job the middleware's `queue` option added: its name is the callback command, its data the event. */
+export type RecallJob = Job<RecallEvent, unknown, string>;
+
+/** Processes one group recall; a rejection (or throw) fails the attempt, and BullMQ retries it. */
+export type GroupRecallJobHandler = (event: GroupRecallEvent, job: RecallJob) => unknown;
+
+/** Processes one one-to-one recall; a rejection (or throw) fails the attempt, and BullMQ retries it. */
+export type C2CRecallJobHandler = (event: C2CRecallEvent, job: RecallJob) => unknown;
+
+/**
+ * Where a job failure reported to `onError` stands: `'attempt'` when BullMQ will try the job
+ * again, `'dead-letter'` when it used up its attempts and stays in the failed set (see the CLI's
+ * `failed` and `retry` commands).
+ */
+export type RecallJobErrorStage = 'attempt' | 'dead-letter';
+
+export interface RecallJobErrorContext {
+  stage: RecallJobErrorStage;
+  job: RecallJob;
+  event: RecallEvent;
+}
+
+/** BullMQ's `WorkerOptions`, plus the handlers this package adds. */
+export interface RecallWorkerOptions<
+  ConnectionOptionsType = ConnectionOptions,
+> extends WorkerOptions<ConnectionOptionsType> {
+  /** Processes `C2C.CallbackAfterMsgWithDraw` jobs. Without it such a job fails (and is retried). */
+  onC2CRecall?: C2CRecallJobHandler;
+  /** Hears of every failed attempt and of every job that used up its attempts. */
+  onError?: (error: Error, context: RecallJobErrorContext) => void;
+}
+
+/**
+ * A job this worker has no handler for: a command it does not know, or a one-to-one recall
+ * without `onC2CRecall` (or a group recall without `onRecall`). The attempt fails, so the job is
+ * retried (perhaps by a worker that has the handler) and ends in the failed set, never completed
+ * unprocessed.
+ */
+export class UnhandledRecallJobError extends Error {
+  readonly jobName: string;
+
+  constructor(jobName: string, reason: string) {
+    super(reason);
+    this.name = new.target.name;
+    this.jobName = jobName;
+  }
+}
+
+const HANDLER_OPTION: Record<RecallEvent['callbackCommand'], string> = {
+  [RECALL_COMMAND]: 'give createRecallWorker onRecall, its second argument',
+  [C2C_RECALL_COMMAND]: 'give createRecallWorker the onC2CRecall option',
+};
+
+const argumentsSchema = Joi.object({
+  queueName: Joi.string().min(1).required(),
+  onRecall: Joi.function().allow(null).empty(null),
+  onC2CRecall: Joi.function(),
+  onError: Joi.function(),
+})
+  .or('onRecall', 'onC2CRecall')
+  .messages({ 'object.missing': 'give onRecall, the onC2CRecall option, or both' })
+  .prefs({ abortEarly: true, errors: { label: 'path' } });
+
+/**
+ * A BullMQ `Worker` for the jobs that `recallWebhook({ queue })` adds: `onRecall(event, job)` gets
+ * the same `GroupRecallEvent` as the middleware's `onRecall`. Takes BullMQ's `Worker` arguments
+ * (and its `backend` factory, such as `createPostgresBackend`), and returns the `Worker`.
+ */
+export function createRecallWorker<
+  B extends IQueueBackend = RedisQueueBackend,
+  ConnectionOptionsType = ConnectionOptions,
+>(
+  queueName: string,
+  onRecall: GroupRecallJobHandler | null | undefined,
+  workerOptions: NoInfer<RecallWorkerOptions<ConnectionOptionsType>>,
+  backend?: BackendFactory<B, ConnectionOptionsType>,
+): Worker<RecallEvent, void, string, B, JobProgress, ConnectionOptionsType> {
+  const { onC2CRecall, onError, ...bullmqOptions } = workerOptions ?? ({} as typeof workerOptions);
+  const { error } = argumentsSchema.validate({ queueName, onRecall, onC2CRecall, onError });
+  if (error) throw new TypeError(`createRecallWorker: ${error.message}`);
+
+  const handlers: Partial<Record<string, (event: never, job: RecallJob) => unknown>> = {
+    [RECALL_COMMAND]: onRecall ?? undefined,
+    [C2C_RECALL_COMMAND]: onC2CRecall,
+  };
+
+  async function processRecall(job: RecallJob): Promise<void> {
+    const handler = Object.hasOwn(handlers, job.name) ? handlers[job.name] : undefined;
+    if (!handler) throw unhandled(job);
+    await handler(job.data as never, job);
+    debug('processed job %s (%s)', job.id, job.name);
+  }
+
+  // Worker's overloads cannot be picked for a generic backend: one signature covers them all.
+  const RecallWorker = Worker as unknown as new (
+    name: string,
+    processor: (job: RecallJob) => Promise<void>,
+    options: WorkerOptions<ConnectionOptionsType>,
+    backend?: BackendFactory<B, ConnectionOptionsType>,
+  ) => Worker<RecallEvent, void, string, B, JobProgress, ConnectionOptionsType>;
+  const worker = new RecallWorker(queueName, processRecall, bullmqOptions, backend);
+
+  worker.on('failed', (job, failure) => {
+    if (!job) return;
+    // BullMQ sets finishedOn only when it moved the job to the failed set instead of retrying it.
+    const stage: RecallJobErrorStage = typeof job.finishedOn === 'number' ? 'dead-letter' : 'attempt';
+    debug('job %s (%s) failed (%s, attempt %d): %s', job.id, job.name, stage, job.attemptsMade, failure.message);
+    if (!onError) return;
+    try {
+      onError(failure, { stage, job, event: job.data });
+    } catch (onErrorFailure) {
+      debug('onError threw: %O', onErrorFailure);
+    }
+  });
+  // Without a listener an 'error' event would throw; BullMQ reconnects by itself.
+  worker.on('error', (failure) => debug('worker error: %O', failure));
+  return worker;
+}
+
+function unhandled(job: RecallJob): UnhandledRecallJobError {
+  const option = Object.hasOwn(HANDLER_OPTION, job.name)
+    ? HANDLER_OPTION[job.name as RecallEvent['callbackCommand']]
+    : undefined;
+  const reason = option
+    ? `job ${job.id} is a ${job.name} recall, and this worker has no handler for it (${option}); the job fails and is retried`
+    : `job ${job.id} is named '${job.name}', which is not a recall callback command (${Object.keys(HANDLER_OPTION).join(', ')})`;
+  debug(reason);
+  return new UnhandledRecallJobError(job.name, reason);
+}

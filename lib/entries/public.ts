@@ -1,0 +1,43 @@
+// What every entry point exports: the errors, the dedupe stores, signing and the types. No
+// adapter here: each entry point adds its own, and only the root one the Express middleware.
+export { signRequestTime } from '../protocol/signature';
+export { dedupeKey, DedupeStoreTimeoutError, jobDeduplicationId } from '../delivery/dedupe';
+export { DEFAULT_JOB_OPTIONS, EnqueueTimeoutError } from '../delivery/queue';
+export { memoryStore, type MemoryStoreOptions } from '../delivery/memory-store';
+export { redisStore, type RedisStoreClient } from '../delivery/redis-store';
+export {
+  BodyTimeoutError,
+  CallbackFailedError,
+  EnqueueFailedError,
+  InvalidBodyError,
+  PayloadTooLargeError,
+  RecallWebhookError,
+  SdkAppIdMismatchError,
+  SignatureVerificationError,
+  UnsupportedEncodingError,
+} from '../protocol/errors';
+export { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
+export type {
+  C2CRecallCallbackBody,
+  C2CRecallEvent,
+  C2CRecallHandler,
+  CallbackAnswer,
+  CallbackToken,
+  DedupeOptions,
+  DedupeStore,
+  ErrorContext,
+  ErrorStage,
+  GroupRecallCallbackBody,
+  GroupRecallEvent,
+  GroupType,
+  KnownGroupType,
+  KnownOptPlatform,
+  OptPlatform,
+  RecalledMessage,
+  RecalledMessageWire,
+  RecallEvent,
+  RecallHandler,
+  RecallJobOptions,
+  RecallQueue,
+  RecallWebhookOptions,
+} from '../protocol/types';
