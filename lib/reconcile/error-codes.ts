@@ -18,6 +18,13 @@ export const FREQUENCY_LIMIT_ERROR_CODES: ReadonlySet<number> = new Set([
   TOO_FREQUENT_RETRY_LATER,
 ]);
 
+/** The URL or body lacks the account or the signature. */
+export const ACCOUNT_OR_SIGNATURE_MISSING = 60004;
+/** The URL has no sdkappid. */
+export const SDK_APP_ID_REQUIRED = 60012;
+/** The SDKAppID is unknown, so the UserSig cannot be checked. */
+export const SDK_APP_ID_UNKNOWN = 70020;
+
 /** The request URL does not parse, or names no known API ("请求资源错误"). */
 export const HTTP_PARSE_ERROR = 60002;
 export const JSON_PARSE_ERROR = 60003;
