@@ -253,6 +253,12 @@ describe('frequency limits', () => {
     expect(fake.calls.map((c) => c.errorCode)).toEqual(Array(16).fill(0));
   });
 
+  it('a client slower than a command’s documented rate is spaced by its own rate only', async () => {
+    const api = client({ maxCallsPerSecond: 1, maxRetries: 0 });
+    await api.call('group_open_http_svc/get_appid_group_list', {});
+    expect(fake.calls.map((c) => c.errorCode)).toEqual([0]);
+  });
+
   it('spaces get_appid_group_list at its documented 1 call a second', async () => {
     const api = client({ maxRetries: 0 });
     for (let i = 0; i < 3; i++) await api.call('group_open_http_svc/get_appid_group_list', {});
@@ -268,6 +274,11 @@ describe('no usable answer', () => {
     expect(error).toBeInstanceOf(ChatApiRequestError);
     expect(error).toMatchObject({ reason: 'timeout', command: GROUP_INFO, message: expect.stringContaining('100 ms') });
     expect(api.callsMade).toBe(1);
+  });
+
+  it('a status other than 2xx without a body is a ChatApiRequestError "status" too', async () => {
+    fake.injectFault({ httpStatus: 503 });
+    await expect(groupInfo(client())).rejects.toMatchObject({ reason: 'status', status: 503 });
   });
 
   it('a status other than 2xx is a ChatApiRequestError "status" with the status', async () => {

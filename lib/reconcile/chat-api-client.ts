@@ -82,7 +82,7 @@ export class ChatApiRequestError extends Error {
     command: string,
     reason: ChatApiRequestError['reason'],
     message: string,
-    details: { status?: number; cause?: unknown } = {},
+    details: { status?: number; cause?: unknown },
   ) {
     super(`${command}: ${message}`, { cause: details.cause });
     this.name = new.target.name;

@@ -263,7 +263,7 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = new URL(String(req.url), 'http://127.0.0.1');
     const command = COMMAND_PATH.exec(url.pathname)?.[1] ?? url.pathname;
     const text = await getRawBody(req, { limit: MAX_BODY, encoding: 'utf8' });
     const body = parseJson(text);
@@ -326,7 +326,8 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
       delivery.answer = parsed ?? text;
       delivery.delivered = response.status === 200 && parsed !== undefined;
     } catch (error) {
-      delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      // An Error's string is `<name>: <message>`.
+      delivery.error = String(error);
     }
     return delivery;
   }
