@@ -21,7 +21,7 @@ export interface NormalizedOptions<Req> {
 const TENCENT_DEADLINE_MS = 2000;
 const DEFAULT_BODY_TIMEOUT_MS = 1000;
 
-const sdkAppId = Joi.alternatives(
+export const sdkAppIdSchema = Joi.alternatives(
   Joi.number().strict().integer().positive(),
   Joi.string().pattern(/^[1-9]\d*$/, 'digits'),
 ).messages({ 'alternatives.match': '{{#label}} must be a positive integer or a string of digits' });
@@ -49,7 +49,7 @@ const tokenOption = Joi.alternatives().conditional(Joi.object(), {
 
 const optionsSchema = Joi.object({
   ...deliveryKeys,
-  sdkAppId: Joi.alternatives(sdkAppId, Joi.array().items(sdkAppId).min(1)).required(),
+  sdkAppId: Joi.alternatives(sdkAppIdSchema, Joi.array().items(sdkAppIdSchema).min(1)).required(),
   limit: byteSize.default('100kb'),
   bodyTimeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS),
   timeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1500),
