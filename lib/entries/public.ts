@@ -18,6 +18,10 @@ export {
 } from '../protocol/errors';
 export { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
 export type {
+  AnyC2CRecallEvent,
+  AnyGroupRecallEvent,
+  AnyRecallEvent,
+  C2CHistoryMessage,
   C2CRecallCallbackBody,
   C2CRecallEvent,
   C2CRecallHandler,
@@ -28,6 +32,7 @@ export type {
   ErrorContext,
   ErrorStage,
   GroupRecallCallbackBody,
+  GroupHistoryMessage,
   GroupRecallEvent,
   GroupType,
   KnownGroupType,
@@ -40,4 +45,6 @@ export type {
   RecallJobOptions,
   RecallQueue,
   RecallWebhookOptions,
+  ReconciledC2CRecallEvent,
+  ReconciledGroupRecallEvent,
 } from '../protocol/types';
