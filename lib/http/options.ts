@@ -38,7 +38,7 @@ export interface NormalizedDedupe {
 const TENCENT_DEADLINE_MS = 2000;
 const DEFAULT_BODY_TIMEOUT_MS = 1000;
 
-const sdkAppId = Joi.alternatives(
+export const sdkAppIdSchema = Joi.alternatives(
   Joi.number().strict().integer().positive(),
   Joi.string().pattern(/^[1-9]\d*$/, 'digits'),
 ).messages({ 'alternatives.match': '{{#label}} must be a positive integer or a string of digits' });
@@ -90,7 +90,7 @@ const dedupe = Joi.object({
 });
 
 const optionsSchema = Joi.object({
-  sdkAppId: Joi.alternatives(sdkAppId, Joi.array().items(sdkAppId).min(1)).required(),
+  sdkAppId: Joi.alternatives(sdkAppIdSchema, Joi.array().items(sdkAppIdSchema).min(1)).required(),
   onRecall: Joi.function(),
   onC2CRecall: Joi.function(),
   queue,

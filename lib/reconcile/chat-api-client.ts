@@ -1,0 +1,253 @@
+import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import createDebug from 'debug';
+import Joi from 'joi';
+import { Api as UserSigApi } from 'tls-sig-api-v2';
+import { sdkAppIdSchema } from '../http/options';
+import { FREQUENCY_LIMIT_ERROR_CODES } from './error-codes';
+
+const debug = createDebug('tencent-chat-recall-webhook:chat-api');
+
+/** China's domain; apps in other regions pass their own (see the README's reconciliation section). */
+export const DEFAULT_CHAT_API_BASE_URL = 'https://console.tim.qq.com';
+
+export interface ChatApiClientOptions {
+  /** The app's SDKAppID. */
+  sdkAppId: number | string;
+  /** The app's secret key (console, app configuration); it signs the UserSig and never leaves the process. */
+  secretKey: string;
+  /** An App admin account; default `administrator`. */
+  identifier?: string | undefined;
+  /** The REST API's domain for the app's region; default `https://console.tim.qq.com` (China). */
+  baseUrl?: string | undefined;
+  /**
+   * Upper bound on HTTP requests a second, retries included; default 20. Tencent allows 200 a
+   * second per API by default, shared with everything else the app calls: a background pass
+   * should leave it most of that.
+   */
+  maxCallsPerSecond?: number | undefined;
+  /** Time for one HTTP request, answer read included; default 10000 ms. */
+  timeoutMs?: number | undefined;
+  /** How many times a frequency-limit answer is retried before the call rejects; default 4. */
+  maxRetries?: number | undefined;
+  /** First backoff after a frequency-limit answer, doubled each retry, with jitter; default 500 ms. */
+  retryDelayMs?: number | undefined;
+  /** Lifetime of the UserSig the client signs; default 86400 s (a day). It is renewed at 90 % of it. */
+  userSigExpireSeconds?: number | undefined;
+}
+
+export interface ChatApiClient {
+  readonly sdkAppId: number;
+  /**
+   * POSTs `body` as JSON to `${baseUrl}/v4/${command}?sdkappid&identifier&usersig&random&contenttype=json`;
+   * resolves to the parsed answer when its ActionStatus is OK; rejects with a `ChatApiError` when
+   * Tencent answers FAIL, with a `ChatApiRequestError` when there is no usable answer.
+   */
+  call<T extends object = Record<string, unknown>>(command: string, body: object): Promise<T>;
+  /** HTTP requests sent so far, retries included. */
+  readonly callsMade: number;
+}
+
+/** Tencent answered the call with `ActionStatus: FAIL`: `code` is its ErrorCode, `info` its ErrorInfo. */
+export class ChatApiError extends Error {
+  readonly code: number;
+  readonly info: string;
+  readonly command: string;
+
+  constructor(command: string, code: number, info: string) {
+    super(`${command} failed: ErrorCode ${code}: ${info}`);
+    this.name = new.target.name;
+    this.code = code;
+    this.info = info;
+    this.command = command;
+  }
+}
+
+/**
+ * The call got no usable answer: the request failed or timed out (`cause` is the fetch error),
+ * the HTTP status was not 2xx (`status`), or the body was not a JSON object with an ActionStatus.
+ * Never retried by the client: whether a command may be sent twice is the caller's to decide.
+ */
+export class ChatApiRequestError extends Error {
+  readonly command: string;
+  readonly reason: 'network' | 'timeout' | 'status' | 'body';
+  readonly status: number | undefined;
+
+  constructor(
+    command: string,
+    reason: ChatApiRequestError['reason'],
+    message: string,
+    details: { status?: number; cause?: unknown } = {},
+  ) {
+    super(`${command}: ${message}`, { cause: details.cause });
+    this.name = new.target.name;
+    this.command = command;
+    this.reason = reason;
+    this.status = details.status;
+  }
+}
+
+const optionsSchema = Joi.object({
+  sdkAppId: sdkAppIdSchema.required(),
+  secretKey: Joi.string().min(1).required(),
+  // UserIDs are at most 32 bytes.
+  identifier: Joi.string().min(1).max(32).default('administrator'),
+  baseUrl: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .default(DEFAULT_CHAT_API_BASE_URL),
+  maxCallsPerSecond: Joi.number().positive().default(20),
+  timeoutMs: Joi.number().integer().min(1).default(10_000),
+  maxRetries: Joi.number().integer().min(0).default(4),
+  retryDelayMs: Joi.number().integer().min(0).default(500),
+  userSigExpireSeconds: Joi.number().integer().min(60).default(86_400),
+})
+  .required()
+  .prefs({ abortEarly: true, errors: { label: 'path' } });
+
+const COMMAND = /^[\w-]+\/[\w-]+$/;
+const USER_SIG_RENEWAL_SHARE = 0.9;
+const MAX_RETRY_DELAY_MS = 10_000;
+const UINT32_LIMIT = 2 ** 32;
+
+/** A client for Tencent Chat's server REST API, signed as an App admin. Options are checked once: a `TypeError` names a bad one. */
+export function createChatApiClient(options: ChatApiClientOptions): ChatApiClient {
+  const { error, value } = optionsSchema.validate(options);
+  if (error) throw new TypeError(`createChatApiClient: invalid options: ${error.message}`);
+  const sdkAppId = Number(value.sdkAppId);
+  const endpoint = String(value.baseUrl).replace(/\/+$/, '') + '/v4/';
+  const userSig = createUserSigCache(sdkAppId, value.secretKey, value.identifier, value.userSigExpireSeconds);
+  const nextSlot = createCallSpacing(value.maxCallsPerSecond);
+  let callsMade = 0;
+
+  async function send(command: string, body: object): Promise<Record<string, unknown>> {
+    await nextSlot();
+    const query = new URLSearchParams({
+      sdkappid: String(sdkAppId),
+      identifier: value.identifier,
+      usersig: userSig(),
+      random: String(randomInt(UINT32_LIMIT)),
+      contenttype: 'json',
+    });
+    callsMade += 1;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${endpoint}${command}?${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(value.timeoutMs),
+      });
+      text = await response.text();
+    } catch (cause) {
+      if ((cause as Error | undefined)?.name === 'TimeoutError') {
+        throw new ChatApiRequestError(command, 'timeout', `no answer within ${value.timeoutMs} ms`, { cause });
+      }
+      throw new ChatApiRequestError(command, 'network', 'the request failed', { cause });
+    }
+    if (!response.ok) {
+      throw new ChatApiRequestError(command, 'status', `HTTP status ${response.status}`, { status: response.status });
+    }
+    const answer = parseAnswer(text);
+    if (answer === undefined) {
+      throw new ChatApiRequestError(command, 'body', 'the answer is not a JSON object with an ActionStatus', {
+        status: response.status,
+      });
+    }
+    return answer;
+  }
+
+  async function call<T extends object>(command: string, body: object): Promise<T> {
+    if (typeof command !== 'string' || !COMMAND.test(command)) {
+      throw new TypeError(
+        `ChatApiClient.call: command must look like "service/command", got ${JSON.stringify(command)}`,
+      );
+    }
+    for (let attempt = 0; ; attempt++) {
+      const answer = await send(command, body);
+      if (answer.ActionStatus === 'OK') {
+        debug('%s: OK (attempt %d)', command, attempt + 1);
+        return answer as T;
+      }
+      const failure = new ChatApiError(command, errorCodeOf(answer), String(answer.ErrorInfo ?? ''));
+      if (!FREQUENCY_LIMIT_ERROR_CODES.has(failure.code) || attempt >= value.maxRetries) {
+        debug('%s: FAIL %d (attempt %d)', command, failure.code, attempt + 1);
+        throw failure;
+      }
+      const delay = backoffDelay(value.retryDelayMs, attempt);
+      debug('%s: frequency limit %d, retry %d in %d ms', command, failure.code, attempt + 1, delay);
+      await sleep(delay);
+    }
+  }
+
+  return {
+    sdkAppId,
+    call,
+    get callsMade() {
+      return callsMade;
+    },
+  };
+}
+
+function parseAnswer(text: string): Record<string, unknown> | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return undefined;
+  return typeof (answer as Record<string, unknown>).ActionStatus === 'string'
+    ? (answer as Record<string, unknown>)
+    : undefined;
+}
+
+// An answer without a numeric ErrorCode is still a failure; -1 says Tencent gave no code.
+function errorCodeOf(answer: Record<string, unknown>): number {
+  const code = Number(answer.ErrorCode);
+  return Number.isInteger(code) ? code : -1;
+}
+
+/** A UserSig signed once and signed again when 90 % of its lifetime has passed. */
+function createUserSigCache(
+  sdkAppId: number,
+  secretKey: string,
+  identifier: string,
+  expireSeconds: number,
+): () => string {
+  const api = new UserSigApi(sdkAppId, secretKey);
+  let current: { sig: string; renewAt: number } | undefined;
+  return () => {
+    const now = Date.now();
+    if (current === undefined || now >= current.renewAt) {
+      current = {
+        sig: api.genUserSig(identifier, expireSeconds),
+        renewAt: now + expireSeconds * 1000 * USER_SIG_RENEWAL_SHARE,
+      };
+      debug('UserSig for %s signed, valid %d s', identifier, expireSeconds);
+    }
+    return current.sig;
+  };
+}
+
+/**
+ * Spaces requests at least 1/maxCallsPerSecond apart, in the order they asked, so no second
+ * holds more than maxCallsPerSecond of them (stricter than a bucket, which would allow a burst).
+ */
+function createCallSpacing(maxCallsPerSecond: number): () => Promise<void> {
+  const intervalMs = 1000 / maxCallsPerSecond;
+  let nextAt = 0;
+  return async () => {
+    const now = performance.now();
+    const at = Math.max(now, nextAt);
+    nextAt = at + intervalMs;
+    if (at > now) await sleep(at - now);
+  };
+}
+
+/** Exponential backoff with "equal jitter": half the step fixed, half random. */
+function backoffDelay(baseMs: number, attempt: number): number {
+  const step = Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** attempt);
+  return Math.round(step / 2 + Math.random() * (step / 2));
+}
