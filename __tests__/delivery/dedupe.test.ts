@@ -66,6 +66,10 @@ describe('dedupeKey', () => {
     );
   });
 
+  it('names the recalled messages, not when they were recalled: a copy with another EventTime is the same recall', () => {
+    expect(dedupeKey(eventOf({ ...body, EventTime: '1670574414124' }))).toBe(dedupeKey(eventOf(body)));
+  });
+
   it('differs when any of its fields differs', () => {
     const key = dedupeKey(eventOf(body));
     const variants = [
@@ -74,7 +78,6 @@ describe('dedupeKey', () => {
       eventOf({ ...body, TopicId: 'other-topic' }),
       eventOf({ ...body, TopicId: undefined }),
       eventOf({ ...body, MsgSeqList: [{ MsgSeq: 130 }, { MsgSeq: 131 }] }),
-      eventOf({ ...body, EventTime: '1670574414124' }),
     ];
     const keys = new Set(variants.map(dedupeKey));
     expect(keys.size).toBe(variants.length);
@@ -100,15 +103,27 @@ describe('dedupeKey', () => {
     expect(jobDeduplicationId(forged)).toHaveLength(jobDeduplicationId(eventOf(body)).length);
   });
 
-  it('keys a one-to-one recall by app and MsgKey, apart from every group recall', () => {
+  it('keys a one-to-one recall by app, both accounts and MsgKey, apart from every group recall', () => {
     const c2c = (overrides: Partial<C2CRecallCallbackBody>, sdkAppId = '1400000000') =>
       toC2CRecallEvent(
         { CallbackCommand: C2C_RECALL_COMMAND, From_Account: 'a', To_Account: 'b', MsgKey: '1_2_3', ...overrides },
         { sdkAppId },
       );
     expect(dedupeKey(c2c({ UnreadMsgNum: 7 }))).toBe(dedupeKey(c2c({ EventTime: '1670574414123' })));
-    const keys = new Set([c2c({}), c2c({ MsgKey: '1_2_4' }), c2c({}, '1400000001')].map(dedupeKey));
-    expect(keys.size).toBe(3);
+    // MsgKey is unique within a conversation only: the same MsgKey to another recipient, or from
+    // another sender, is another message.
+    const keys = new Set(
+      [
+        c2c({}),
+        c2c({ MsgKey: '1_2_4' }),
+        c2c({}, '1400000001'),
+        c2c({ To_Account: 'c' }),
+        c2c({ From_Account: 'c' }),
+        c2c({ From_Account: 'b', To_Account: 'a' }),
+      ].map(dedupeKey),
+    );
+    expect(keys.size).toBe(6);
+    expect(jobDeduplicationId(c2c({ To_Account: 'c' }))).not.toBe(jobDeduplicationId(c2c({})));
     expect(keys.has(dedupeKey(eventOf(body, '1400000000')))).toBe(false);
   });
 
@@ -196,7 +211,7 @@ describe('the dedupe option', () => {
     }
     const store = new CountingStore();
     const core = createRecallCore({ sdkAppId: 1, onRecall, dedupe: { store } }, 'test');
-    expect(core.options.dedupe?.store).toBe(store);
+    expect(core.options.delivery.dedupe?.store).toBe(store);
   });
 
   it('remembers deliveries for 24 hours by default, or for ttlSeconds', async () => {

@@ -98,15 +98,23 @@ describe('normalizeOptions', () => {
     const normalized = normalizeOptions(valid, 'f');
     expect(normalized).toEqual({
       sdkAppIds: new Set([String(SDK_APP_ID)]),
-      onRecall,
-      onC2CRecall: undefined,
-      queue: undefined,
+      delivery: {
+        onRecall,
+        onC2CRecall: undefined,
+        queue: undefined,
+        respond: 'after-callback',
+        onError: undefined,
+        dedupe: undefined,
+        log: {
+          debug: expect.any(Function),
+          info: expect.any(Function),
+          warn: expect.any(Function),
+          error: expect.any(Function),
+        },
+      },
       limit: 100 * 1024,
       timeoutMs: 1500,
       bodyTimeoutMs: 1000,
-      respond: 'after-callback',
-      onError: undefined,
-      dedupe: undefined,
       tokensByApp: new Map(),
       toleranceSeconds: 60,
       now: Date.now,
@@ -118,11 +126,11 @@ describe('normalizeOptions', () => {
   });
 
   it('fills in only the job defaults the Queue itself leaves unset', () => {
-    const plain = normalizeOptions({ ...valid, queue }, 'f').queue!;
+    const plain = normalizeOptions({ ...valid, queue }, 'f').delivery.queue!;
     expect(plain.jobOptions).toEqual(DEFAULT_JOB_OPTIONS);
     expect(plain.deduplicationTtlMs).toBe(24 * 60 * 60 * 1000);
     const own = { ...queue, defaultJobOptions: { attempts: 3, removeOnComplete: true } };
-    const tuned = normalizeOptions({ ...valid, queue: own, queueDeduplicationSeconds: 60 }, 'f').queue!;
+    const tuned = normalizeOptions({ ...valid, queue: own, queueDeduplicationSeconds: 60 }, 'f').delivery.queue!;
     expect(tuned.jobOptions).toEqual({ backoff: DEFAULT_JOB_OPTIONS.backoff, removeOnFail: false });
     expect(tuned.deduplicationTtlMs).toBe(60_000);
     expect(tuned.queue).toBe(own);

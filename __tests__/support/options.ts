@@ -12,4 +12,7 @@ export const EVERY_OPTIONAL_UNDEFINED = {
   toleranceSeconds: undefined,
   now: undefined,
   dedupe: undefined,
+  log: undefined,
+  queueCommands: undefined,
+  queueMaxPendingAdds: undefined,
 };

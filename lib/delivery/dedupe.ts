@@ -1,31 +1,14 @@
 import createDebug from 'debug';
-import { specOf } from '../protocol/commands';
-import type { NormalizedDedupe } from '../http/options';
-import { sha256Hex } from '../protocol/signature';
-import type { AnyRecallEvent } from '../protocol/types';
+import { dedupeKey } from '../protocol/recall-key';
+import type { DedupeStore, RecallEvent } from '../protocol/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:dedupe');
 
-const KEY_PREFIX = 'tencent-chat-recall-webhook:recall:';
-
-/**
- * A fixed-size digest of the fields that name one recall: the same for every copy Tencent sends,
- * different for any two recalls. The fields are JSON-encoded so that no ID can run into the next
- * field, and hashed so that a sender cannot make a key as large as its body.
- */
-function recallDigest(event: AnyRecallEvent): string {
-  const fields = [event.callbackCommand, event.sdkAppId, ...specOf(event).keyFields(event)];
-  return sha256Hex(JSON.stringify(fields));
-}
-
-/** The key under which a delivery is remembered in a dedupe store (81 characters whatever the event). */
-export function dedupeKey(event: AnyRecallEvent): string {
-  return KEY_PREFIX + recallDigest(event);
-}
-
-/** The BullMQ deduplication id of a recall's job: no `:`, never all digits, 71 characters. */
-export function jobDeduplicationId(event: AnyRecallEvent): string {
-  return 'recall-' + recallDigest(event);
+/** The `dedupe` option after validation and defaults. */
+export interface NormalizedDedupe {
+  store: DedupeStore;
+  ttlMs: number;
+  timeoutMs: number;
 }
 
 /** The dedupe store did not answer a claim or a release within `dedupe.timeoutMs`. */
@@ -61,7 +44,7 @@ const DUPLICATE: Claim = Object.freeze({ duplicate: true });
  */
 export async function claimDelivery(
   settings: NormalizedDedupe,
-  event: AnyRecallEvent,
+  event: RecallEvent,
   waitMs: number,
   onStoreFailure: (error: unknown) => void,
   label: string,

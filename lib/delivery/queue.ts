@@ -1,5 +1,5 @@
 import createDebug from 'debug';
-import { jobDeduplicationId } from './dedupe';
+import { jobDeduplicationId } from '../protocol/recall-key';
 import type { RecallEvent, RecallJobOptions, RecallQueue } from '../protocol/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:queue');
@@ -16,19 +16,50 @@ export const DEFAULT_JOB_OPTIONS = Object.freeze({
   removeOnFail: false,
 } satisfies RecallJobOptions);
 
+export const DEFAULT_MAX_PENDING_ADDS = 200;
+
+export interface QueueSettings {
+  queue: RecallQueue;
+  deduplicationSeconds: number;
+  commands: ReadonlyArray<RecallEvent['callbackCommand']>;
+  maxPendingAdds: number;
+}
+
 export interface NormalizedQueue {
   queue: RecallQueue;
   /** The package's defaults for the keys the Queue's own `defaultJobOptions` leaves unset. */
   jobOptions: RecallJobOptions;
   deduplicationTtlMs: number;
+  commands: ReadonlySet<string>;
+  maxPendingAdds: number;
+  /** Adds the backend has not settled yet, those already answered 503 included: each holds its event. */
+  pendingAdds: number;
 }
 
-export function normalizeQueue(queue: RecallQueue, deduplicationSeconds: number): NormalizedQueue {
-  const own = queue.defaultJobOptions ?? {};
+export function normalizeQueue(settings: QueueSettings): NormalizedQueue {
+  const own = settings.queue.defaultJobOptions ?? {};
   const jobOptions = Object.fromEntries(
     Object.entries(DEFAULT_JOB_OPTIONS).filter(([name]) => (own as Record<string, unknown>)[name] === undefined),
   ) as RecallJobOptions;
-  return { queue, jobOptions, deduplicationTtlMs: deduplicationSeconds * 1000 };
+  return {
+    queue: settings.queue,
+    jobOptions,
+    deduplicationTtlMs: settings.deduplicationSeconds * 1000,
+    commands: new Set(settings.commands),
+    maxPendingAdds: settings.maxPendingAdds,
+    pendingAdds: 0,
+  };
+}
+
+/** More adds than `queueMaxPendingAdds` were waiting for the queue's backend: this one was not tried. */
+export class EnqueueBackloggedError extends Error {
+  readonly pendingAdds: number;
+
+  constructor(pendingAdds: number) {
+    super(`${pendingAdds} adds are already waiting for the queue's backend (queueMaxPendingAdds): not added`);
+    this.name = new.target.name;
+    this.pendingAdds = pendingAdds;
+  }
 }
 
 /** The queue did not acknowledge the add within what was left of `timeoutMs`. */
@@ -44,27 +75,36 @@ export class EnqueueTimeoutError extends Error {
 
 /**
  * Adds the recall as one job, named after its command, and resolves once the backend
- * acknowledged it; rejects when the add fails or takes longer than `waitMs`. Copies of one recall
- * share a deduplication id, so they become one job.
+ * acknowledged it; rejects when the add fails, takes longer than `waitMs` (`Infinity`: no limit)
+ * or finds `maxPendingAdds` adds already waiting. Copies of one recall share a deduplication id,
+ * so they become one job.
  */
 export function enqueue(settings: NormalizedQueue, event: RecallEvent, waitMs: number, label: string): Promise<void> {
+  if (settings.pendingAdds >= settings.maxPendingAdds) {
+    return Promise.reject(new EnqueueBackloggedError(settings.pendingAdds));
+  }
   const id = jobDeduplicationId(event);
   const options: RecallJobOptions = {
     ...settings.jobOptions,
     deduplication: { id, ttl: settings.deduplicationTtlMs },
   };
+  settings.pendingAdds++;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new EnqueueTimeoutError(waitMs)), Math.max(0, waitMs));
-    new Promise((added) => added(settings.queue.add(event.callbackCommand, event, options))).then(
-      () => {
-        clearTimeout(timer);
-        debug('%s: queued %s as %s', label, event.callbackCommand, id);
-        resolve();
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
+    const timer = Number.isFinite(waitMs)
+      ? setTimeout(() => reject(new EnqueueTimeoutError(waitMs)), Math.max(0, waitMs))
+      : undefined;
+    new Promise((added) => added(settings.queue.add(event.callbackCommand, event, options)))
+      .finally(() => settings.pendingAdds--)
+      .then(
+        () => {
+          clearTimeout(timer);
+          debug('%s: queued %s as %s', label, event.callbackCommand, id);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
   });
 }

@@ -16,7 +16,10 @@ import {
   type AnyC2CRecallEvent,
   type AnyGroupRecallEvent,
   type AnyRecallEvent,
+  type RecallLog,
 } from '../protocol/types';
+import { messageOf } from '../delivery/deliver';
+import { callHook, createFailureLog, normalizeLog } from '../delivery/log';
 
 export { describeFailedJobs, retryFailedJobs, type FailedRecallJob } from './dead-letters';
 
@@ -57,8 +60,16 @@ export interface RecallWorkerOptions<
 > extends WorkerOptions<ConnectionOptionsType> {
   /** Processes `C2C.CallbackAfterMsgWithDraw` jobs. Without it such a job fails (and is retried). */
   onC2CRecall?: C2CRecallJobHandler;
-  /** Hears of every failed attempt and of every job that used up its attempts. */
-  onError?: (error: Error, context: RecallJobErrorContext) => void;
+  /**
+   * Hears of every failed attempt and of every job that used up its attempts. May be async: a
+   * promise it returns that rejects (or a throw) is caught and logged, never left unhandled.
+   */
+  onError?: ((error: Error, context: RecallJobErrorContext) => unknown) | undefined;
+  /**
+   * Where dead letters and connection errors are written, as the receiver's `log` option has it.
+   * Default: `console.error`, repeats of one kind summarised once a minute.
+   */
+  log?: Partial<RecallLog> | undefined;
 }
 
 /**
@@ -87,6 +98,7 @@ const argumentsSchema = Joi.object({
   onRecall: Joi.function().allow(null).empty(null),
   onC2CRecall: Joi.function(),
   onError: Joi.function(),
+  log: Joi.object().unknown(true),
 })
   .or('onRecall', 'onC2CRecall')
   .messages({ 'object.missing': 'give onRecall, the onC2CRecall option, or both' })
@@ -106,9 +118,10 @@ export function createRecallWorker<
   workerOptions: NoInfer<RecallWorkerOptions<ConnectionOptionsType>>,
   backend?: BackendFactory<B, ConnectionOptionsType>,
 ): Worker<AnyRecallEvent, void, string, B, JobProgress, ConnectionOptionsType> {
-  const { onC2CRecall, onError, ...bullmqOptions } = workerOptions ?? ({} as typeof workerOptions);
-  const { error } = argumentsSchema.validate({ queueName, onRecall, onC2CRecall, onError });
+  const { onC2CRecall, onError, log, ...bullmqOptions } = workerOptions ?? ({} as typeof workerOptions);
+  const { error } = argumentsSchema.validate({ queueName, onRecall, onC2CRecall, onError, log });
   if (error) throw new TypeError(`createRecallWorker: ${error.message}`);
+  const failures = createFailureLog(normalizeLog(log));
 
   const handlers: Partial<Record<string, (event: never, job: RecallJob) => unknown>> = {
     [RECALL_COMMAND]: onRecall ?? undefined,
@@ -136,15 +149,27 @@ export function createRecallWorker<
     // BullMQ sets finishedOn only when it moved the job to the failed set instead of retrying it.
     const stage: RecallJobErrorStage = typeof job.finishedOn === 'number' ? 'dead-letter' : 'attempt';
     debug('job %s (%s) failed (%s, attempt %d): %s', job.id, job.name, stage, job.attemptsMade, failure.message);
-    if (!onError) return;
-    try {
-      onError(failure, { stage, job, event: job.data });
-    } catch (onErrorFailure) {
-      debug('onError threw: %O', onErrorFailure);
+    if (stage === 'dead-letter') {
+      failures.report(
+        'error',
+        'dead letter',
+        `job ${messageOf(job.id)} (${messageOf(job.name)}) used up its ${job.attemptsMade} attempts and stays in the failed set: ${messageOf(failure)}; list dead letters with the CLI's failed command`,
+      );
     }
+    if (!onError) return;
+    callHook(
+      () => onError(failure, { stage, job, event: job.data }),
+      (onErrorFailure) => {
+        debug('onError threw: %O', onErrorFailure);
+        failures.report('error', 'onError threw', `onError threw: ${messageOf(onErrorFailure)}`);
+      },
+    );
   });
   // Without a listener an 'error' event would throw; BullMQ reconnects by itself.
-  worker.on('error', (failure) => debug('worker error: %O', failure));
+  worker.on('error', (failure) => {
+    debug('worker error: %O', failure);
+    failures.report('error', `worker error ${messageOf(failure)}`, `worker error: ${messageOf(failure)}`);
+  });
   return worker;
 }
 

@@ -1,8 +1,9 @@
 // What every entry point exports: the errors, the dedupe stores, signing and the types. No
 // adapter here: each entry point adds its own, and only the root one the Express middleware.
 export { signRequestTime } from '../protocol/signature';
-export { dedupeKey, DedupeStoreTimeoutError, jobDeduplicationId } from '../delivery/dedupe';
-export { DEFAULT_JOB_OPTIONS, EnqueueTimeoutError } from '../delivery/queue';
+export { DedupeStoreTimeoutError } from '../delivery/dedupe';
+export { dedupeKey, jobDeduplicationId } from '../protocol/recall-key';
+export { DEFAULT_JOB_OPTIONS, EnqueueBackloggedError, EnqueueTimeoutError } from '../delivery/queue';
 export { memoryStore, type MemoryStoreOptions } from '../delivery/memory-store';
 export { redisStore, type RedisStoreClient } from '../delivery/redis-store';
 export {
@@ -43,6 +44,7 @@ export type {
   RecallEvent,
   RecallHandler,
   RecallJobOptions,
+  RecallLog,
   RecallQueue,
   RecallWebhookOptions,
   ReconciledC2CRecallEvent,

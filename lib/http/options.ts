@@ -1,38 +1,21 @@
 import bytes from 'bytes';
 import Joi from 'joi';
-import { normalizeQueue, type NormalizedQueue } from '../delivery/queue';
-import type {
-  C2CRecallHandler,
-  CallbackToken,
-  DedupeStore,
-  ErrorContext,
-  RecallHandler,
-  RecallQueue,
-  RecallWebhookOptions,
-} from '../protocol/types';
+import type { DeliverySettings } from '../delivery/deliver';
+import { deliveryKeys, deliverySettings, HANDLER_REQUIRED, type ValidatedDeliveryOptions } from '../delivery/options';
+import type { CallbackToken, RecallWebhookOptions } from '../protocol/types';
 
 /** Options after validation and defaults, computed once per middleware. */
 export interface NormalizedOptions<Req> {
   sdkAppIds: ReadonlySet<string>;
-  onRecall: RecallHandler<Req> | undefined;
-  onC2CRecall: C2CRecallHandler<Req> | undefined;
-  queue: NormalizedQueue | undefined;
+  /** How recalls are handed on: handlers, queue, dedupe, onError and log. */
+  delivery: DeliverySettings<Req>;
   limit: number;
   bodyTimeoutMs: number;
   timeoutMs: number;
-  respond: 'after-callback' | 'immediately';
-  onError: ((error: unknown, context: ErrorContext<Req>) => void) | undefined;
   /** Each app's accepted tokens; empty when no token is configured (authentication off). */
   tokensByApp: ReadonlyMap<string, readonly string[]>;
   toleranceSeconds: number;
   now: () => number;
-  dedupe: NormalizedDedupe | undefined;
-}
-
-export interface NormalizedDedupe {
-  store: DedupeStore;
-  ttlMs: number;
-  timeoutMs: number;
 }
 
 const TENCENT_DEADLINE_MS = 2000;
@@ -64,52 +47,19 @@ const tokenOption = Joi.alternatives().conditional(Joi.object(), {
   }),
 });
 
-// Joi.any() hands the store through untouched: a copy of a Redis client would not work.
-const dedupeStore = Joi.any()
-  .custom((value: unknown) => {
-    const store = value as Partial<DedupeStore> | null | undefined;
-    if (typeof store?.claim !== 'function' || typeof store.release !== 'function') throw new Error('not a store');
-    return value;
-  })
-  .messages({ 'any.custom': '{{#label}} must have claim(key, ttlMs) and release(key) methods' });
-
-const queue = Joi.any()
-  .custom((value: unknown) => {
-    if (typeof (value as Partial<RecallQueue> | null | undefined)?.add !== 'function') throw new Error('not a queue');
-    return value;
-  })
-  .messages({ 'any.custom': '{{#label}} must be a BullMQ Queue (an object with add(name, data, options))' });
-
-const dedupe = Joi.object({
-  store: dedupeStore.required(),
-  ttlSeconds: Joi.number()
-    .integer()
-    .min(1)
-    .default(24 * 60 * 60),
-  timeoutMs: Joi.number().integer().min(1).default(200),
-});
-
 const optionsSchema = Joi.object({
+  ...deliveryKeys,
   sdkAppId: Joi.alternatives(sdkAppIdSchema, Joi.array().items(sdkAppIdSchema).min(1)).required(),
-  onRecall: Joi.function(),
-  onC2CRecall: Joi.function(),
-  queue,
-  queueDeduplicationSeconds: Joi.number()
-    .integer()
-    .min(1)
-    .default(24 * 60 * 60),
   limit: byteSize.default('100kb'),
   bodyTimeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS),
   timeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1500),
   respond: Joi.string().valid('after-callback', 'immediately').default('after-callback'),
-  onError: Joi.function(),
   token: tokenOption,
   toleranceSeconds: Joi.number().integer().min(1).default(60),
   now: Joi.function(),
-  dedupe,
 })
   .or('onRecall', 'onC2CRecall', 'queue')
-  .messages({ 'object.missing': 'at least one of "onRecall", "onC2CRecall" or "queue" is required' })
+  .messages(HANDLER_REQUIRED)
   .required()
   .prefs({ abortEarly: true, errors: { label: 'path' } });
 
@@ -134,22 +84,13 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
   const sdkAppIds: string[] = ([] as Array<number | string>).concat(value.sdkAppId).map(String);
   return {
     sdkAppIds: new Set(sdkAppIds),
-    onRecall: value.onRecall,
-    onC2CRecall: value.onC2CRecall,
-    queue: value.queue && normalizeQueue(value.queue, value.queueDeduplicationSeconds),
+    delivery: deliverySettings(value as ValidatedDeliveryOptions<Req>, value.respond),
     limit: typeof value.limit === 'number' ? value.limit : (bytes.parse(value.limit) as number),
     bodyTimeoutMs: value.bodyTimeoutMs ?? Math.min(DEFAULT_BODY_TIMEOUT_MS, value.timeoutMs),
     timeoutMs: value.timeoutMs,
-    respond: value.respond,
-    onError: value.onError,
     tokensByApp: tokensByApp(value.token, sdkAppIds, factory),
     toleranceSeconds: value.toleranceSeconds,
     now: value.now ?? Date.now,
-    dedupe: value.dedupe && {
-      store: value.dedupe.store,
-      ttlMs: value.dedupe.ttlSeconds * 1000,
-      timeoutMs: value.dedupe.timeoutMs,
-    },
   };
 }
 

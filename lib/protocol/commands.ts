@@ -7,7 +7,6 @@ import {
   type C2CRecallEvent,
   type GroupRecallEvent,
   type RecallEvent,
-  type RecallWebhookOptions,
 } from './types';
 import type { QueryFacts } from './wire';
 
@@ -28,6 +27,8 @@ export interface CommandSpec<Event extends RecallEvent = RecallEvent> {
   keyFields(event: SameCommand<Event>): unknown[];
   /** Names the recall in debug logs. */
   describe(event: SameCommand<Event>): string;
+  /** Names the recall in the `log` option's lines: the command and the fields of its key, quoted. */
+  identify(event: SameCommand<Event>): string;
 }
 
 /** The events of either source that share `Event`'s command. */
@@ -40,17 +41,23 @@ const groupRecall: CommandSpec<GroupRecallEvent> = {
     assertRecallBody(body);
     return toRecallEvent(body, query);
   },
+  // A message is recalled at most once, so its group, topic and MsgSeq name its recall; the
+  // reconciler, which cannot know when a message was recalled, makes the same key from history.
   keyFields: (event) => [
     event.groupId,
     event.topicId ?? '',
     event.messages.map((message) => message.msgSeq).sort((a, b) => a - b),
-    event.eventTime,
   ],
   describe: (event) => `recall in group ${event.groupId} (${event.messages.length} messages)`,
+  identify: (event) =>
+    `${RECALL_COMMAND} in app ${event.sdkAppId}, group ${JSON.stringify(event.groupId)}` +
+    (event.topicId === undefined ? '' : `, topic ${JSON.stringify(event.topicId)}`) +
+    `, MsgSeq ${event.messages.map((message) => message.msgSeq).join(', ')}`,
 };
 
-// MsgKey is the message's own unique key (the one admin_msgwithdraw takes), and a message is
-// recalled at most once, so the app and MsgKey name one recall.
+// MsgKey (MsgSeq_MsgRandom_MsgTimeStamp) is unique within a conversation only: like
+// admin_msgwithdraw, which names a message by From_Account, To_Account and MsgKey, the key takes
+// all three. A message is recalled at most once, so they name one recall.
 const c2cRecall: CommandSpec<C2CRecallEvent> = {
   command: C2C_RECALL_COMMAND,
   handlerOption: 'onC2CRecall',
@@ -58,8 +65,10 @@ const c2cRecall: CommandSpec<C2CRecallEvent> = {
     assertC2CRecallBody(body);
     return toC2CRecallEvent(body, query);
   },
-  keyFields: (event) => [event.msgKey],
+  keyFields: (event) => [event.fromAccount, event.toAccount, event.msgKey],
   describe: (event) => `one-to-one recall ${event.msgKey}`,
+  identify: (event) =>
+    `${C2C_RECALL_COMMAND} in app ${event.sdkAppId}, from ${JSON.stringify(event.fromAccount)} to ${JSON.stringify(event.toAccount)}, MsgKey ${JSON.stringify(event.msgKey)}`,
 };
 
 const COMMANDS = new Map<string, CommandSpec>([
@@ -75,15 +84,4 @@ export function commandSpec(command: string): CommandSpec | undefined {
 /** The spec of this event's command. */
 export function specOf(event: AnyRecallEvent): CommandSpec {
   return COMMANDS.get(event.callbackCommand) as CommandSpec;
-}
-
-export type InlineHandler<Req> = (event: RecallEvent, request: Req) => unknown;
-
-/** The user's inline handler for a command, if one was given. */
-export function inlineHandler<Req>(
-  spec: CommandSpec,
-  options: Pick<RecallWebhookOptions<Req>, 'onRecall' | 'onC2CRecall'>,
-): InlineHandler<Req> | undefined {
-  // Each spec maps only its own events, so its handler only ever sees its own kind.
-  return options[spec.handlerOption] as InlineHandler<Req> | undefined;
 }

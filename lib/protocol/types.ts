@@ -89,7 +89,7 @@ export interface C2CRecallEvent {
   fromAccount: string;
   /** UserID of the message's recipient. */
   toAccount: string;
-  /** The message's unique key, the one the REST API `admin_msgwithdraw` takes. */
+  /** The message's key within its conversation (MsgSeq_MsgRandom_MsgTimeStamp); with both accounts, what the REST API `admin_msgwithdraw` takes. */
   msgKey: string;
   /** The recipient's unread one-to-one messages, when Tencent sends it. */
   unreadMsgNum?: number;
@@ -270,6 +270,14 @@ export interface RecallJobOptions {
   deduplication?: { id: string; ttl?: number };
 }
 
+/** Where the package writes what must not go unseen; any of `console`'s shape will do. */
+export interface RecallLog {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
 /** One callback token, or several accepted side by side while rotating. */
 export type CallbackToken = string | ReadonlyArray<string>;
 
@@ -292,8 +300,32 @@ export interface RecallWebhookOptions<Req> {
   timeoutMs?: number | undefined;
   /** `'after-callback'` (default): answer once the handler settles; `'immediately'`: answer OK once the request is valid. */
   respond?: 'after-callback' | 'immediately' | undefined;
-  /** Hears of every failure of a handler, whether or not it was answered with FAIL, of every dedupe store failure, and of every recall the queue did not take. */
-  onError?: ((error: unknown, context: ErrorContext<Req>) => void) | undefined;
+  /**
+   * Hears of every failure of a handler, whether or not it was answered with FAIL, of every dedupe
+   * store failure, and of every recall the queue did not take. May be async: a promise it returns
+   * that rejects (or a throw) is caught and logged, never left unhandled.
+   */
+  onError?: ((error: unknown, context: ErrorContext<Req>) => unknown) | undefined;
+  /**
+   * Where failures are written, as @octokit/webhooks has it: every FAIL answer (status, reason and
+   * which recall, never the Sign or a token), every recall lost after its answer, every dedupe store
+   * failure. Default: `console.warn` for rejected requests and store failures, `console.error` for
+   * recalls that could not be processed or stored. Repeats of one kind are summarised once a
+   * minute. Levels left out keep their default; `{ warn() {}, error() {} }` silences it.
+   */
+  log?: Partial<RecallLog> | undefined;
+  /**
+   * In durable mode, the callback commands the queue takes. Default: both. A recall of any other
+   * kind is handled inline if its handler is given, and otherwise passed on like any command this
+   * middleware does not handle, so a receiver never acknowledges what no worker processes.
+   */
+  queueCommands?: ReadonlyArray<RecallEvent['callbackCommand']> | undefined;
+  /**
+   * In durable mode, how many adds may wait for the queue's backend at once. Past it, a recall is
+   * handled inline when its handler is given and otherwise answered 503 FAIL at once, so a hung
+   * backend cannot grow the receiver's memory without bound. Default 200.
+   */
+  queueMaxPendingAdds?: number | undefined;
   /**
    * Tencent's callback token; an array accepts any of several (for rotation). A string or an
    * array is shared by every app in `sdkAppId`; an object keyed by SdkAppid gives each app its own

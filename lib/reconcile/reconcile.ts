@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import Joi from 'joi';
 import { createDelivery, type Delivery, type DeliveryOutcome } from '../delivery/deliver';
+import { deliveryKeys, deliverySettings, HANDLER_REQUIRED, type ValidatedDeliveryOptions } from '../delivery/options';
 import {
   C2C_RECALL_COMMAND,
   RECALL_COMMAND,
@@ -75,6 +76,10 @@ export interface ReconcileOptions {
   queue?: RecallQueue | undefined;
   /** As the receiver's option: how long copies of one recall become one job, in seconds. Default 86400. */
   queueDeduplicationSeconds?: number | undefined;
+  /** As the receiver's option: the commands that go to `queue` (default both); the others go to their handler. */
+  queueCommands?: ReadonlyArray<typeof RECALL_COMMAND | typeof C2C_RECALL_COMMAND> | undefined;
+  /** As the receiver's option: how many adds may wait for the queue at once. */
+  queueMaxPendingAdds?: number | undefined;
   /** The receiver's dedupe store, so a recall it (or an earlier pass) delivered is not delivered again. */
   dedupe?: DedupeOptions | undefined;
   /** The app's recall time limit, in seconds; default 120 (Tencent's default). */
@@ -135,6 +140,12 @@ const iterable = Joi.any().custom((value: unknown) => {
   return value;
 }, 'iterable');
 
+// The receiver's delivery options, checked the same way; reconciliation reports failures rather
+// than calling onError or writing log lines.
+const DELIVERY_KEYS = Object.fromEntries(
+  Object.entries(deliveryKeys).filter(([name]) => name !== 'onError' && name !== 'log'),
+);
+
 const optionsSchema = Joi.object({
   client: Joi.object({ sdkAppId: Joi.number().integer().positive().required(), call: Joi.function().required() })
     .unknown(true)
@@ -145,15 +156,11 @@ const optionsSchema = Joi.object({
   conversations: iterable,
   recallTimeLimitSeconds: Joi.number().integer().min(0).default(DEFAULT_RECALL_TIME_LIMIT_SECONDS),
   concurrency: Joi.number().integer().min(1).default(4),
-  // Checked by the delivery, as the receiver's.
-  onRecall: Joi.any(),
-  onC2CRecall: Joi.any(),
-  queue: Joi.any(),
-  queueDeduplicationSeconds: Joi.any(),
-  dedupe: Joi.any(),
+  ...DELIVERY_KEYS,
 })
+  .or('onRecall', 'onC2CRecall', 'queue')
   .required()
-  .messages({ 'any.custom': '{{#label}} must be an iterable or an async iterable' })
+  .messages({ ...HANDLER_REQUIRED, 'any.custom': '{{#label}} must be an iterable or an async iterable' })
   .prefs({ abortEarly: true, errors: { label: 'path' } });
 
 const groupItem = Joi.alternatives(
@@ -175,14 +182,7 @@ export async function reconcileRecalls(options: ReconcileOptions): Promise<Recon
   const { error, value } = optionsSchema.validate(options);
   if (error) throw new TypeError(`${FACTORY}: invalid options: ${error.message}`);
   const delivery = createDelivery<ReconcileWindow>(
-    {
-      onRecall: options.onRecall as never,
-      onC2CRecall: options.onC2CRecall as never,
-      queue: options.queue,
-      queueDeduplicationSeconds: options.queueDeduplicationSeconds,
-      dedupe: options.dedupe,
-    },
-    FACTORY,
+    deliverySettings(value as ValidatedDeliveryOptions<ReconcileWindow>, 'after-callback'),
   );
   requireTaker(delivery, options.groups, RECALL_COMMAND, '"groups"', '"onRecall"');
   requireTaker(delivery, options.conversations, C2C_RECALL_COMMAND, '"conversations"', '"onC2CRecall"');
