@@ -3,9 +3,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import createDebug from 'debug';
 import Joi from 'joi';
-import { Api as UserSigApi } from 'tls-sig-api-v2';
+// The file, not the package name: the package's manifest repeats keys ("main" twice), which strict
+// resolvers (Jest 30's among them) reject; Node and bundlers load the file either way.
+import { Api as UserSigApi } from 'tls-sig-api-v2/TLSSigAPIv2.js';
 import { sdkAppIdSchema } from '../http/options';
 import { FREQUENCY_LIMIT_ERROR_CODES } from './error-codes';
+import { DOCUMENTED_CALLS_PER_SECOND } from './rate-limits';
 
 const debug = createDebug('tencent-chat-recall-webhook:chat-api');
 
@@ -24,7 +27,8 @@ export interface ChatApiClientOptions {
   /**
    * Upper bound on HTTP requests a second, retries included; default 20. Tencent allows 200 a
    * second per API by default, shared with everything else the app calls: a background pass
-   * should leave it most of that.
+   * should leave it most of that. Commands documented with a lower rate (get_appid_group_list:
+   * 1 a second) are spaced at that rate too.
    */
   maxCallsPerSecond?: number | undefined;
   /** Time for one HTTP request, answer read included; default 10000 ms. */
@@ -78,7 +82,7 @@ export class ChatApiRequestError extends Error {
     command: string,
     reason: ChatApiRequestError['reason'],
     message: string,
-    details: { status?: number; cause?: unknown } = {},
+    details: { status?: number; cause?: unknown },
   ) {
     super(`${command}: ${message}`, { cause: details.cause });
     this.name = new.target.name;
@@ -118,9 +122,11 @@ export function createChatApiClient(options: ChatApiClientOptions): ChatApiClien
   const endpoint = String(value.baseUrl).replace(/\/+$/, '') + '/v4/';
   const userSig = createUserSigCache(sdkAppId, value.secretKey, value.identifier, value.userSigExpireSeconds);
   const nextSlot = createCallSpacing(value.maxCallsPerSecond);
+  const nextCommandSlot = createCommandSpacing(value.maxCallsPerSecond);
   let callsMade = 0;
 
   async function send(command: string, body: object): Promise<Record<string, unknown>> {
+    await nextCommandSlot(command);
     await nextSlot();
     const query = new URLSearchParams({
       sdkappid: String(sdkAppId),
@@ -243,6 +249,21 @@ function createCallSpacing(maxCallsPerSecond: number): () => Promise<void> {
     const at = Math.max(now, nextAt);
     nextAt = at + intervalMs;
     if (at > now) await sleep(at - now);
+  };
+}
+
+// The server counts calls as they arrive, and arrivals bunch a little: commands documented with a
+// low rate are spaced this much wider than it.
+const DOCUMENTED_RATE_HEADROOM = 1.1;
+
+/** Spacing per command for the commands Tencent documents with a rate below maxCallsPerSecond. */
+function createCommandSpacing(maxCallsPerSecond: number): (command: string) => Promise<void> {
+  const spacings = new Map<string, () => Promise<void>>();
+  for (const [command, rate] of Object.entries(DOCUMENTED_CALLS_PER_SECOND)) {
+    if (rate < maxCallsPerSecond) spacings.set(command, createCallSpacing(rate / DOCUMENTED_RATE_HEADROOM));
+  }
+  return async (command) => {
+    await spacings.get(command)?.();
   };
 }
 

@@ -17,6 +17,7 @@ import {
   SDK_APP_ID_REQUIRED,
   SDK_APP_ID_UNKNOWN,
 } from '../reconcile/error-codes';
+import { DEFAULT_CALLS_PER_SECOND, DOCUMENTED_CALLS_PER_SECOND } from '../reconcile/rate-limits';
 import { C2C_RECALL_COMMAND, RECALL_COMMAND, type OptPlatform } from '../protocol/types';
 import { createCallbackQuery } from './index';
 import {
@@ -27,7 +28,7 @@ import {
   type FakeGroupType,
   type GroupRecall,
 } from './fake-chat-store';
-import { userSigFailure } from './fake-chat-user-sig';
+import { decodeUserSig, userSigFailure } from './fake-chat-user-sig';
 
 export { GROUP_TYPES, RECALLED_FLAG, type FakeGroupType } from './fake-chat-store';
 
@@ -60,6 +61,8 @@ export interface FakeChatCall {
   at: number;
   /** The ErrorCode answered; 0 for OK, undefined when a fault answered without one. */
   errorCode: number | undefined;
+  /** When the URL's UserSig was signed (its TLS.time, in seconds), if it decodes: shows when a client renews it. */
+  userSigTime: number | undefined;
 }
 
 /** One recall webhook the fake fired (or could not). */
@@ -151,11 +154,6 @@ const COMMAND_PATH = /^\/v4\/([\w-]+\/[\w-]+)$/;
 const WEBHOOK_TIMEOUT_MS = 2000;
 const MAX_BODY = '1mb';
 const DAY_SECONDS = 24 * 60 * 60;
-/** Commands whose documented limit is below the default 200 a second. */
-const DOCUMENTED_CALLS_PER_SECOND: Readonly<Record<string, number>> = {
-  [`${GROUP_SERVICE}/get_appid_group_list`]: 1,
-};
-
 type CommandHandler = (body: AnswerFields) => AnswerFields;
 
 /** Starts the fake on 127.0.0.1 on a free port. */
@@ -167,7 +165,7 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
     throw new TypeError('startFakeChatServer: secretKey is required');
   }
   const identifier = options.identifier ?? 'administrator';
-  const maxCallsPerSecond = options.maxCallsPerSecond ?? 200;
+  const maxCallsPerSecond = options.maxCallsPerSecond ?? DEFAULT_CALLS_PER_SECOND;
   const now = options.now ?? Date.now;
   const nowSeconds = () => Math.floor(now() / 1000);
   const store = new FakeChatStore(nowSeconds, (options.retentionDays ?? 7) * DAY_SECONDS);
@@ -225,7 +223,7 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
       return new FakeChatFailure(HTTP_PARSE_ERROR, 'random must be a 32-bit unsigned integer');
     }
     if (query.get('contenttype') !== 'json') return new FakeChatFailure(HTTP_PARSE_ERROR, 'contenttype must be json');
-    const failure = userSigFailure(userSig, {
+    const failure = userSigFailure(decodeUserSig(userSig), {
       sdkAppId,
       secretKey: options.secretKey,
       identifier: account,
@@ -265,11 +263,18 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = new URL(String(req.url), 'http://127.0.0.1');
     const command = COMMAND_PATH.exec(url.pathname)?.[1] ?? url.pathname;
     const text = await getRawBody(req, { limit: MAX_BODY, encoding: 'utf8' });
     const body = parseJson(text);
-    const call: FakeChatCall = { command, body, at: now(), errorCode: undefined };
+    const signedAt = decodeUserSig(url.searchParams.get('usersig') ?? '')?.['TLS.time'];
+    const call: FakeChatCall = {
+      command,
+      body,
+      at: now(),
+      errorCode: undefined,
+      userSigTime: typeof signedAt === 'number' ? signedAt : undefined,
+    };
     calls.push(call);
     const fault = takeFault(command);
     if (fault?.delayMs) await sleep(fault.delayMs);
@@ -321,7 +326,8 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
       delivery.answer = parsed ?? text;
       delivery.delivered = response.status === 200 && parsed !== undefined;
     } catch (error) {
-      delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      // An Error's string is `<name>: <message>`.
+      delivery.error = String(error);
     }
     return delivery;
   }

@@ -424,7 +424,8 @@ function optionalString(body: AnswerFields, field: string, code: number): string
 }
 
 function integerField(body: AnswerFields, field: string, code: number, range: { min?: number; max?: number }): number {
-  const value = body[field];
+  // A list item may be anything: only an object has fields.
+  const value = typeof body === 'object' && body !== null ? body[field] : undefined;
   if (
     typeof value !== 'number' ||
     !Number.isInteger(value) ||

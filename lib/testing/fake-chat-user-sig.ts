@@ -19,8 +19,10 @@ export interface UserSigCheck {
 }
 
 /** Undefined when the UserSig is valid for the identifier and app in the URL; else the ErrorCode and ErrorInfo to answer. */
-export function userSigFailure(userSig: string, check: UserSigCheck): { code: number; info: string } | undefined {
-  const doc = decodeUserSig(userSig);
+export function userSigFailure(
+  doc: Record<string, unknown> | undefined,
+  check: UserSigCheck,
+): { code: number; info: string } | undefined {
   if (doc === undefined) return { code: USER_SIG_UNPARSABLE, info: 'UserSig could not be parsed' };
   if (doc['TLS.identifier'] !== check.identifier) {
     return { code: USER_SIG_IDENTIFIER_MISMATCH, info: 'identifier does not match the UserSig' };
@@ -42,8 +44,8 @@ export function userSigFailure(userSig: string, check: UserSigCheck): { code: nu
   return undefined;
 }
 
-// base64 with `*` for `+`, `-` for `/` and `_` for `=`, over a zlib-deflated JSON document.
-function decodeUserSig(userSig: string): Record<string, unknown> | undefined {
+/** The UserSig's JSON document (base64 with `*` for `+`, `-` for `/` and `_` for `=`, over zlib-deflated JSON); undefined when it does not decode. */
+export function decodeUserSig(userSig: string): Record<string, unknown> | undefined {
   try {
     const base64 = userSig.replaceAll('*', '+').replaceAll('-', '/').replaceAll('_', '=');
     const doc: unknown = JSON.parse(inflateSync(Buffer.from(base64, 'base64')).toString('utf8'));
