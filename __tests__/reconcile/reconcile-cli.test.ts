@@ -5,8 +5,6 @@ import { SECRET_KEY_VARIABLE } from '../../lib/cli/reconcile';
 import { describeWithRedis, openQueue, startRedisBackend, uniqueQueueName, type Backend } from '../support/bullmq';
 import { fillScenario, SDK_APP_ID, SECRET_KEY, startFakeApp, type FakeApp, type Scenario } from './scenario';
 
-// The package's manifest names two "main" files; Jest's resolver takes the first, which is missing.
-jest.mock('tls-sig-api-v2', () => jest.requireActual('tls-sig-api-v2/TLSSigAPIv2.js'), { virtual: true });
 jest.setTimeout(60_000);
 
 async function cli(...argv: string[]) {

@@ -25,8 +25,6 @@ import { waitFor } from '../support/deliveries';
 import { fillScenario, passOver, recallId, startFakeApp, startReceiver, type FakeApp, type Scenario } from './scenario';
 
 jest.setTimeout(60_000);
-// The package's manifest names two "main" files; Jest's resolver takes the first, which is missing.
-jest.mock('tls-sig-api-v2', () => jest.requireActual('tls-sig-api-v2/TLSSigAPIv2.js'), { virtual: true });
 
 /** Handlers that record what they are handed. */
 function recorder() {
