@@ -3,7 +3,7 @@ import type { Job, Queue } from 'bullmq';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, run } from '../../lib/cli/index';
 import { SECRET_KEY_VARIABLE } from '../../lib/cli/reconcile';
 import { describeWithRedis, openQueue, startRedisBackend, uniqueQueueName, type Backend } from '../support/bullmq';
-import { fillScenario, SDK_APP_ID, SECRET_KEY, startFakeApp, type FakeApp, type Scenario } from './scenario';
+import { filledFakeApp, SDK_APP_ID, SECRET_KEY } from './scenario';
 
 jest.setTimeout(60_000);
 
@@ -14,21 +14,14 @@ async function cli(...argv: string[]) {
   return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
 }
 
-let app: FakeApp;
-let scenario: Scenario;
-
-beforeAll(async () => {
-  app = await startFakeApp();
-  scenario = await fillScenario(app);
-});
-afterAll(() => app.close());
+const filled = filledFakeApp();
 afterEach(() => {
   delete process.env[SECRET_KEY_VARIABLE];
 });
 
 function flags(): string[] {
-  const since = new Date(scenario.since).toISOString();
-  return ['--base-url', app.fake.baseUrl, '--sdk-app-id', String(SDK_APP_ID), '--since', since];
+  const since = new Date(filled.scenario.since).toISOString();
+  return ['--base-url', filled.app.fake.baseUrl, '--sdk-app-id', String(SDK_APP_ID), '--since', since];
 }
 
 describe('reconcile', () => {
@@ -38,7 +31,7 @@ describe('reconcile', () => {
       'reconcile',
       ...flags(),
       '--group',
-      scenario.busyGroup,
+      filled.scenario.busyGroup,
       '--group',
       '@TGS#_@TGS#community@TOPIC#_news',
       '--c2c',
@@ -56,17 +49,17 @@ describe('reconcile', () => {
 
   it('exits 1 and names the group it could not read', async () => {
     process.env[SECRET_KEY_VARIABLE] = SECRET_KEY;
-    const { code, stderr } = await cli('reconcile', ...flags(), '--group', scenario.missingGroup);
+    const { code, stderr } = await cli('reconcile', ...flags(), '--group', filled.scenario.missingGroup);
     expect(code).toBe(EXIT_FAILED);
     expect(stderr).toMatch(/group @TGS#missing: history not read: .*ErrorCode 10010/);
   });
 
   it('exits 2 naming the variable when the secret key is not in the environment', async () => {
-    const callsBefore = app.fake.calls.length;
-    const { code, stderr } = await cli('reconcile', ...flags(), '--group', scenario.busyGroup);
+    const callsBefore = filled.app.fake.calls.length;
+    const { code, stderr } = await cli('reconcile', ...flags(), '--group', filled.scenario.busyGroup);
     expect(code).toBe(EXIT_USAGE);
     expect(stderr).toContain(SECRET_KEY_VARIABLE);
-    expect(app.fake.calls.length).toBe(callsBefore);
+    expect(filled.app.fake.calls.length).toBe(callsBefore);
   });
 
   it.each([
@@ -107,7 +100,15 @@ describeWithRedis('reconcile --queue', () => {
   it('adds each recall found to the queue, once over two runs', async () => {
     process.env[SECRET_KEY_VARIABLE] = SECRET_KEY;
     const name = uniqueQueueName();
-    const argv = ['reconcile', ...flags(), '--group', scenario.busyGroup, '--queue', name, ...backend.cliFlags()];
+    const argv = [
+      'reconcile',
+      ...flags(),
+      '--group',
+      filled.scenario.busyGroup,
+      '--queue',
+      name,
+      ...backend.cliFlags(),
+    ];
     const first = await cli(...argv);
     expect(first.code).toBe(EXIT_OK);
     expect(first.stdout.match(/\(queued\)/g)).toHaveLength(3);

@@ -22,7 +22,16 @@ import type {
 } from '../../lib/protocol/types';
 import { describeWithRedis, openQueue, startRedisBackend, uniqueQueueName, type Backend } from '../support/bullmq';
 import { waitFor } from '../support/deliveries';
-import { fillScenario, passOver, recallId, startFakeApp, startReceiver, type FakeApp, type Scenario } from './scenario';
+import {
+  filledFakeApp,
+  fillScenario,
+  passOver,
+  recallId,
+  startFakeApp,
+  startReceiver,
+  type FakeApp,
+  type Scenario,
+} from './scenario';
 
 jest.setTimeout(60_000);
 
@@ -40,27 +49,20 @@ function recorder() {
 }
 
 describe('reconcileRecalls with the receiver down', () => {
-  let app: FakeApp;
-  let scenario: Scenario;
+  const filled = filledFakeApp();
 
-  beforeAll(async () => {
-    app = await startFakeApp();
-    scenario = await fillScenario(app);
-  });
-  afterAll(() => app.close());
-
-  const pass = (options: Partial<ReconcileOptions>) => passOver(app, scenario, options);
+  const pass = (options: Partial<ReconcileOptions>) => passOver(filled.app, filled.scenario, options);
 
   it('the webhooks went nowhere', () => {
-    expect(app.fake.webhookDeliveries.length).toBeGreaterThan(scenario.expected.length);
-    expect(app.fake.webhookDeliveries.every((delivery) => !delivery.delivered)).toBe(true);
+    expect(filled.app.fake.webhookDeliveries.length).toBeGreaterThan(filled.scenario.expected.length);
+    expect(filled.app.fake.webhookDeliveries.every((delivery) => !delivery.delivered)).toBe(true);
   });
 
   it('delivers every missed recall once to the inline handlers, and a second pass delivers nothing', async () => {
     const store = memoryStore();
     const first = recorder();
     const report = await pass({ ...first.handlers, dedupe: { store } });
-    expect(first.ids()).toEqual(scenario.expected);
+    expect(first.ids()).toEqual(filled.scenario.expected);
     expect(report).toMatchObject({
       scanned: { groups: 4, conversations: 1 },
       found: { group: 5, c2c: 4 },
@@ -81,10 +83,10 @@ describe('reconcileRecalls with the receiver down', () => {
     const byGroup = new Map(
       report.failed.map((failure) => [(failure.conversation as { groupId: string }).groupId, failure]),
     );
-    expect(byGroup.get(scenario.missingGroup)?.error).toEqual(expect.any(ChatApiError));
-    expect((byGroup.get(scenario.missingGroup)?.error as ChatApiError).code).toBe(GROUP_NOT_FOUND);
-    expect((byGroup.get(scenario.avChatRoom)?.error as ChatApiError).code).toBe(GROUP_NO_PERMISSION);
-    expect(byGroup.get(scenario.avChatRoom)?.reason).toMatch(/AVChatRoom/);
+    expect(byGroup.get(filled.scenario.missingGroup)?.error).toEqual(expect.any(ChatApiError));
+    expect((byGroup.get(filled.scenario.missingGroup)?.error as ChatApiError).code).toBe(GROUP_NOT_FOUND);
+    expect((byGroup.get(filled.scenario.avChatRoom)?.error as ChatApiError).code).toBe(GROUP_NO_PERMISSION);
+    expect(byGroup.get(filled.scenario.avChatRoom)?.reason).toMatch(/AVChatRoom/);
     expect(report.found).toEqual({ group: 5, c2c: 4 });
   });
 
@@ -95,7 +97,7 @@ describe('reconcileRecalls with the receiver down', () => {
     expect(group).toEqual({
       callbackCommand: 'Group.CallbackAfterRecallMsg',
       source: 'reconciliation',
-      sdkAppId: String(app.client.sdkAppId),
+      sdkAppId: String(filled.app.client.sdkAppId),
       groupId: expect.any(String),
       ...(group?.topicId !== undefined && { topicId: group.topicId }),
       messages: [{ msgSeq: expect.any(Number) }],
@@ -111,28 +113,28 @@ describe('reconcileRecalls with the receiver down', () => {
   });
 
   it('reads an old group in one call and a busy group until the window starts', async () => {
-    const before = app.fake.calls.length;
+    const before = filled.app.fake.calls.length;
     const report = await pass({
       ...recorder().handlers,
-      groups: [scenario.oldGroup, scenario.busyGroup],
+      groups: [filled.scenario.oldGroup, filled.scenario.busyGroup],
       conversations: [],
     });
-    const calls = app.fake.calls.slice(before);
+    const calls = filled.app.fake.calls.slice(before);
     const historyCallsOf = (groupId: string) =>
       calls.filter(
         (call) => call.command === GROUP_HISTORY_COMMAND && (call.body as { GroupId: string }).GroupId === groupId,
       );
-    expect(historyCallsOf(scenario.oldGroup)).toHaveLength(1);
+    expect(historyCallsOf(filled.scenario.oldGroup)).toHaveLength(1);
     // 52 messages: the window's 50 and one a day old, found on the third page of 20.
-    expect(historyCallsOf(scenario.busyGroup)).toHaveLength(3);
+    expect(historyCallsOf(filled.scenario.busyGroup)).toHaveLength(3);
     expect(report.calls).toBe(4);
   });
 
   it('pages one-to-one history with LastMsgKey and reads both directions from one side', async () => {
-    const before = app.fake.calls.length;
+    const before = filled.app.fake.calls.length;
     const seen = recorder();
     await pass({ ...seen.handlers, groups: [] });
-    const calls = app.fake.calls.slice(before).filter((call) => call.command === C2C_HISTORY_COMMAND);
+    const calls = filled.app.fake.calls.slice(before).filter((call) => call.command === C2C_HISTORY_COMMAND);
     expect(calls.length).toBeGreaterThanOrEqual(3);
     expect(calls.slice(1).every((call) => typeof (call.body as { LastMsgKey?: unknown }).LastMsgKey === 'string')).toBe(
       true,
@@ -145,8 +147,8 @@ describe('reconcileRecalls with the receiver down', () => {
     const seen = recorder();
     const report = await pass({ ...seen.handlers, since: Date.now() - 10 * 24 * 60 * 60 * 1000 });
     // The wider window adds the old group's recall of a day ago; the nine-day-old one has expired.
-    const extra = seen.ids().filter((id) => !scenario.expected.includes(id));
-    expect(extra).toEqual([expect.stringContaining(scenario.oldGroup)]);
+    const extra = seen.ids().filter((id) => !filled.scenario.expected.includes(id));
+    expect(extra).toEqual([expect.stringContaining(filled.scenario.oldGroup)]);
     expect(report.found.group).toBe(6);
   });
 
@@ -155,8 +157,12 @@ describe('reconcileRecalls with the receiver down', () => {
       for (const item of items) yield item;
     }
     const seen = recorder();
-    await pass({ ...seen.handlers, groups: lazily(scenario.groups), conversations: lazily(scenario.conversations) });
-    expect(seen.ids()).toEqual(scenario.expected);
+    await pass({
+      ...seen.handlers,
+      groups: lazily(filled.scenario.groups),
+      conversations: lazily(filled.scenario.conversations),
+    });
+    expect(seen.ids()).toEqual(filled.scenario.expected);
   });
 
   it('reports a handler failure and delivers the recall on the next pass', async () => {
@@ -164,7 +170,7 @@ describe('reconcileRecalls with the receiver down', () => {
     let failOnce = true;
     const seen = recorder();
     const report = await pass({
-      groups: [scenario.busyGroup],
+      groups: [filled.scenario.busyGroup],
       conversations: undefined,
       dedupe: { store },
       onRecall: (event) => {
@@ -180,7 +186,7 @@ describe('reconcileRecalls with the receiver down', () => {
     ]);
     expect(seen.events).toHaveLength(2);
     const retry = await pass({
-      groups: [scenario.busyGroup],
+      groups: [filled.scenario.busyGroup],
       conversations: undefined,
       dedupe: { store },
       ...seen.handlers,
@@ -195,7 +201,7 @@ describe('reconcileRecalls with the receiver down', () => {
       /"conversations" needs "onC2CRecall" or "queue"/,
     );
     await expect(pass({ ...recorder().handlers, groups: 'not-a-list' as never })).rejects.toThrow(/"groups"/);
-    await expect(pass({ ...recorder().handlers, until: scenario.since - 1 })).rejects.toThrow(
+    await expect(pass({ ...recorder().handlers, until: filled.scenario.since - 1 })).rejects.toThrow(
       /"until" is before "since"/,
     );
     await expect(pass({ ...recorder().handlers, groups: [{ id: 'x' } as never] })).rejects.toThrow(

@@ -36,6 +36,17 @@ export async function startFakeApp(options: { maxCallsPerSecond?: number } = {})
   return { fake, client, clock, close: () => fake.close() };
 }
 
+/** A fake app filled with the scenario for the enclosing suite: read its fields inside tests. */
+export function filledFakeApp(): { readonly app: FakeApp; readonly scenario: Scenario } {
+  const filled = {} as { app: FakeApp; scenario: Scenario };
+  beforeAll(async () => {
+    filled.app = await startFakeApp();
+    filled.scenario = await fillScenario(filled.app);
+  });
+  afterAll(() => filled.app.close());
+  return filled;
+}
+
 /** The identity of a recall, the same whichever source reported it. */
 export function recallId(event: AnyRecallEvent): string {
   if (event.callbackCommand === 'C2C.CallbackAfterMsgWithDraw') {

@@ -39,7 +39,13 @@ const TESTING_EXPORTS = [
   'signRequestTime',
 ];
 
-const BULLMQ_EXPORTS = ['UnhandledRecallJobError', 'createRecallWorker', 'describeFailedJobs', 'retryFailedJobs'];
+const BULLMQ_EXPORTS = [
+  'UnhandledRecallJobError',
+  'createRecallWorker',
+  'describeFailedJobs',
+  'retryFailedJobs',
+  'startRecallReconciler',
+];
 
 function runtimeNames(module) {
   return Object.keys(module)
