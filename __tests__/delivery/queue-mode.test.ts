@@ -12,6 +12,7 @@ import {
   jobDeduplicationId,
   memoryStore,
   RECALL_COMMAND,
+  type AnyRecallEvent,
   type ErrorContext,
   type RecallEvent,
   type RecallJobOptions,
@@ -24,7 +25,7 @@ import { SDK_APP_ID } from '../cases';
 
 interface Added {
   name: string;
-  data: RecallEvent;
+  data: AnyRecallEvent;
   options: RecallJobOptions | undefined;
 }
 

@@ -12,6 +12,7 @@ import {
   C2C_RECALL_COMMAND,
   recallWebhook,
   type ErrorContext,
+  type AnyRecallEvent,
   type RecallEvent,
   type RecallWebhookOptions,
 } from '../../lib/entries';
@@ -134,9 +135,9 @@ function receiverSuite(startBackend: () => Promise<Backend>): void {
   }
 
   /** A worker that records every event it is handed. */
-  function worker(events: RecallEvent[]): Worker {
+  function worker(events: AnyRecallEvent[]): Worker {
     const connection = backend.workerConnection() as ConnectionOptions;
-    const record = (event: RecallEvent) => void events.push(event);
+    const record = (event: AnyRecallEvent) => void events.push(event);
     const started = createRecallWorker(
       queueName,
       record,

@@ -10,7 +10,7 @@ import {
   type RecallJobErrorContext,
   type RecallWorkerOptions,
 } from '../../lib/durable/worker';
-import type { GroupRecallEvent } from '../../lib/entries';
+import type { AnyGroupRecallEvent, GroupRecallEvent } from '../../lib/entries';
 import { createMsgSeqList, createRecallEvent } from '../../lib/testing/index';
 import {
   describeWithPostgres,
@@ -79,7 +79,7 @@ function workerSuite(startBackend: () => Promise<Backend>): void {
   it("hands onRecall the same GroupRecallEvent as the middleware's onRecall, and the job", async () => {
     const body = { ...createRecallEvent({ MsgSeqList: createMsgSeqList([41, 42]) }), FieldTencentAddsLater: { a: 1 } };
     const expected = await eventAsTheMiddlewareGivesIt(body);
-    const received: Array<{ event: GroupRecallEvent; jobName: string }> = [];
+    const received: Array<{ event: AnyGroupRecallEvent; jobName: string }> = [];
     const recalls = worker((event, job) => void received.push({ event, jobName: job.name }));
     const done = nextJob(recalls, 'completed');
     await queue.add(expected.callbackCommand, expected);

@@ -11,7 +11,7 @@ import {
   C2C_RECALL_COMMAND,
   memoryStore,
   recallWebhook,
-  type RecallEvent,
+  type AnyRecallEvent,
   type RecallLog,
   type RecallWebhookOptions,
 } from '../../lib/entries';
@@ -88,7 +88,7 @@ describeWithRedis('durable mode never loses a recall silently (Redis)', () => {
     const { url } = await receiver({ queue: recalls });
     expect((await post(url, TO_BOB)).status).toBe(200);
     expect((await post(url, TO_CAROL)).status).toBe(200);
-    const processed: RecallEvent[] = [];
+    const processed: AnyRecallEvent[] = [];
     worker(recalls.name, { onC2CRecall: (event) => void processed.push(event) }, undefined);
     await waitFor(() => processed.length === 2, 10_000);
     expect(processed.map((event) => (event as { toAccount: string }).toAccount).sort()).toEqual(['bob', 'carol']);

@@ -140,6 +140,7 @@ describe('assertRecallBody and toRecallEvent', () => {
     const event = toRecallEvent(sample, { sdkAppId: '1400000000' });
     expect(event).toEqual({
       callbackCommand: 'Group.CallbackAfterRecallMsg',
+      source: 'webhook',
       sdkAppId: '1400000000',
       operatorAccount: 'admin',
       groupType: 'Community',

@@ -18,7 +18,11 @@ export interface RunningApp {
 export async function startApp(options: Omit<RecallWebhookOptions<express.Request>, 'sdkAppId'>): Promise<RunningApp> {
   const app = express();
   app.use('/callback', recallWebhook({ sdkAppId: DEMO_SDK_APP_ID, ...options }));
-  const server: Server = app.listen(0, '127.0.0.1');
+  return listenOnLoopback(app.listen(0, '127.0.0.1'));
+}
+
+/** A server that was told to listen on a loopback port, once it does, as a `RunningApp` at /callback. */
+export async function listenOnLoopback(server: Server): Promise<RunningApp> {
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {

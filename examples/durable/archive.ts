@@ -1,6 +1,6 @@
 // The app's message archive in PostgreSQL, and the one write a recall makes to it.
 import type { Pool } from 'pg';
-import type { C2CRecallEvent, GroupRecallEvent } from '../../lib/entries';
+import type { AnyC2CRecallEvent, AnyGroupRecallEvent } from '../../lib/entries';
 
 /** A message table as a chat app keeps one; `recalled_at` is what a recall sets. */
 export const CREATE_MESSAGES_TABLE = `
@@ -21,9 +21,10 @@ CREATE TABLE IF NOT EXISTS messages (
 /**
  * Marks the group recall's messages recalled. Idempotent: a second run of the same job (BullMQ
  * delivers at least once) finds the rows already marked and changes nothing, and the first
- * recall time is the one kept.
+ * recall time is the one kept. A recall that reconciliation found has no recall time nor
+ * operator: the row gets the time the worker learned of it, and no `recalled_by`.
  */
-export async function markGroupRecall(pool: Pool, event: GroupRecallEvent): Promise<number> {
+export async function markGroupRecall(pool: Pool, event: AnyGroupRecallEvent): Promise<number> {
   const { rowCount } = await pool.query(
     `UPDATE messages SET recalled_at = to_timestamp($4 / 1000.0), recalled_by = $5
       WHERE sdk_app_id = $1 AND group_id = $2 AND topic_id = $6 AND msg_seq = ANY($3::bigint[])
@@ -32,8 +33,8 @@ export async function markGroupRecall(pool: Pool, event: GroupRecallEvent): Prom
       event.sdkAppId,
       event.groupId,
       event.messages.map((message) => message.msgSeq),
-      event.eventTime,
-      event.operatorAccount,
+      event.eventTime ?? Date.now(),
+      event.operatorAccount ?? null,
       event.topicId ?? '',
     ],
   );
@@ -41,7 +42,7 @@ export async function markGroupRecall(pool: Pool, event: GroupRecallEvent): Prom
 }
 
 /** Marks the one-to-one message recalled, found by its MsgKey; idempotent in the same way. */
-export async function markC2CRecall(pool: Pool, event: C2CRecallEvent): Promise<number> {
+export async function markC2CRecall(pool: Pool, event: AnyC2CRecallEvent): Promise<number> {
   const { rowCount } = await pool.query(
     `UPDATE messages SET recalled_at = to_timestamp($3 / 1000.0), recalled_by = $4
       WHERE sdk_app_id = $1 AND msg_key = $2 AND recalled_at IS NULL`,

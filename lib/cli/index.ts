@@ -13,6 +13,7 @@ import {
   type RecallEventOverrides,
 } from '../testing/index';
 import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
+import { runReconcile } from './reconcile';
 
 /** Where the CLI writes; each call is one or more whole lines. */
 export interface CliIo {
@@ -126,6 +127,7 @@ class UsageError extends Error {}
 
 /** Runs the CLI on `argv` (without the node and script paths); resolves to the exit code. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'reconcile') return await runReconcile(argv.slice(1), io);
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -393,6 +395,7 @@ Commands:
   send <url>    post one recall callback to <url>, the way Tencent would
   failed        list the recall jobs that used up their attempts (queue mode, BullMQ)
   retry [ID…]   move failed recall jobs (all by default) back to waiting
+  reconcile     find recalls the receiver missed in Tencent's message history
 
 Options:
   -h, --help    show this help; '${PROGRAM} <command> --help' shows the options of a command

@@ -13,9 +13,9 @@ import {
 import {
   C2C_RECALL_COMMAND,
   RECALL_COMMAND,
-  type C2CRecallEvent,
-  type GroupRecallEvent,
-  type RecallEvent,
+  type AnyC2CRecallEvent,
+  type AnyGroupRecallEvent,
+  type AnyRecallEvent,
   type RecallLog,
 } from '../protocol/types';
 import { messageOf } from '../delivery/deliver';
@@ -25,14 +25,21 @@ export { describeFailedJobs, retryFailedJobs, type FailedRecallJob } from './dea
 
 const debug = createDebug('tencent-chat-recall-webhook:bullmq');
 
-/** A job the middleware's `queue` option added: its name is the callback command, its data the event. */
-export type RecallJob = Job<RecallEvent, unknown, string>;
+/**
+ * A job the middleware's `queue` option (or a reconciliation pass) added: its name is the callback
+ * command, its data the event.
+ */
+export type RecallJob = Job<AnyRecallEvent, unknown, string>;
 
-/** Processes one group recall; a rejection (or throw) fails the attempt, and BullMQ retries it. */
-export type GroupRecallJobHandler = (event: GroupRecallEvent, job: RecallJob) => unknown;
+/**
+ * Processes one group recall; a rejection (or throw) fails the attempt, and BullMQ retries it. The
+ * queue holds the webhook's recalls and those reconciliation found (`event.source` tells them
+ * apart): reconciled events have no operator and no event time.
+ */
+export type GroupRecallJobHandler = (event: AnyGroupRecallEvent, job: RecallJob) => unknown;
 
-/** Processes one one-to-one recall; a rejection (or throw) fails the attempt, and BullMQ retries it. */
-export type C2CRecallJobHandler = (event: C2CRecallEvent, job: RecallJob) => unknown;
+/** Processes one one-to-one recall, from the webhook or from reconciliation (`event.source`); as above. */
+export type C2CRecallJobHandler = (event: AnyC2CRecallEvent, job: RecallJob) => unknown;
 
 /**
  * Where a job failure reported to `onError` stands: `'attempt'` when BullMQ will try the job
@@ -44,7 +51,7 @@ export type RecallJobErrorStage = 'attempt' | 'dead-letter';
 export interface RecallJobErrorContext {
   stage: RecallJobErrorStage;
   job: RecallJob;
-  event: RecallEvent;
+  event: AnyRecallEvent;
 }
 
 /** BullMQ's `WorkerOptions`, plus the handlers this package adds. */
@@ -81,7 +88,7 @@ export class UnhandledRecallJobError extends Error {
   }
 }
 
-const HANDLER_OPTION: Record<RecallEvent['callbackCommand'], string> = {
+const HANDLER_OPTION: Record<AnyRecallEvent['callbackCommand'], string> = {
   [RECALL_COMMAND]: 'give createRecallWorker onRecall, its second argument',
   [C2C_RECALL_COMMAND]: 'give createRecallWorker the onC2CRecall option',
 };
@@ -110,7 +117,7 @@ export function createRecallWorker<
   onRecall: GroupRecallJobHandler | null | undefined,
   workerOptions: NoInfer<RecallWorkerOptions<ConnectionOptionsType>>,
   backend?: BackendFactory<B, ConnectionOptionsType>,
-): Worker<RecallEvent, void, string, B, JobProgress, ConnectionOptionsType> {
+): Worker<AnyRecallEvent, void, string, B, JobProgress, ConnectionOptionsType> {
   const { onC2CRecall, onError, log, ...bullmqOptions } = workerOptions ?? ({} as typeof workerOptions);
   const { error } = argumentsSchema.validate({ queueName, onRecall, onC2CRecall, onError, log });
   if (error) throw new TypeError(`createRecallWorker: ${error.message}`);
@@ -134,7 +141,7 @@ export function createRecallWorker<
     processor: (job: RecallJob) => Promise<void>,
     options: WorkerOptions<ConnectionOptionsType>,
     backend?: BackendFactory<B, ConnectionOptionsType>,
-  ) => Worker<RecallEvent, void, string, B, JobProgress, ConnectionOptionsType>;
+  ) => Worker<AnyRecallEvent, void, string, B, JobProgress, ConnectionOptionsType>;
   const worker = new RecallWorker(queueName, processRecall, bullmqOptions, backend);
 
   worker.on('failed', (job, failure) => {
@@ -168,7 +175,7 @@ export function createRecallWorker<
 
 function unhandled(job: RecallJob): UnhandledRecallJobError {
   const option = Object.hasOwn(HANDLER_OPTION, job.name)
-    ? HANDLER_OPTION[job.name as RecallEvent['callbackCommand']]
+    ? HANDLER_OPTION[job.name as AnyRecallEvent['callbackCommand']]
     : undefined;
   const reason = option
     ? `job ${job.id} is a ${job.name} recall, and this worker has no handler for it (${option}); the job fails and is retried`

@@ -1,2 +1,3 @@
-// `tencent-chat-recall-webhook/bullmq`: the worker and dead letters; the only entry that loads bullmq.
+// `tencent-chat-recall-webhook/bullmq`: the worker, dead letters and scheduled reconciliation; the only entry that loads bullmq.
 export * from '../durable/worker';
+export * from '../durable/reconcile-scheduler';

@@ -19,6 +19,10 @@ export {
 } from '../protocol/errors';
 export { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
 export type {
+  AnyC2CRecallEvent,
+  AnyGroupRecallEvent,
+  AnyRecallEvent,
+  C2CHistoryMessage,
   C2CRecallCallbackBody,
   C2CRecallEvent,
   C2CRecallHandler,
@@ -29,6 +33,7 @@ export type {
   ErrorContext,
   ErrorStage,
   GroupRecallCallbackBody,
+  GroupHistoryMessage,
   GroupRecallEvent,
   GroupType,
   KnownGroupType,
@@ -42,4 +47,6 @@ export type {
   RecallLog,
   RecallQueue,
   RecallWebhookOptions,
+  ReconciledC2CRecallEvent,
+  ReconciledGroupRecallEvent,
 } from '../protocol/types';

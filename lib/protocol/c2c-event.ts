@@ -47,6 +47,7 @@ export function isPlainC2CRecallBody(body: object): boolean {
 export function toC2CRecallEvent(body: C2CRecallCallbackBody, query: QueryFacts): C2CRecallEvent {
   const event: C2CRecallEvent = {
     callbackCommand: C2C_RECALL_COMMAND,
+    source: 'webhook',
     sdkAppId: query.sdkAppId,
     fromAccount: body.From_Account,
     toAccount: body.To_Account,

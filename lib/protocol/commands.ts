@@ -3,6 +3,7 @@ import { assertRecallBody, toRecallEvent } from './group-event';
 import {
   C2C_RECALL_COMMAND,
   RECALL_COMMAND,
+  type AnyRecallEvent,
   type C2CRecallEvent,
   type GroupRecallEvent,
   type RecallEvent,
@@ -19,13 +20,19 @@ export interface CommandSpec<Event extends RecallEvent = RecallEvent> {
   readonly handlerOption: 'onRecall' | 'onC2CRecall';
   /** Validates the body and maps it to the event; throws an `InvalidBodyError` naming the field. */
   toEvent(body: object, query: QueryFacts): Event;
-  /** The fields that are the same for every copy of one recall and differ between any two. */
-  keyFields(event: Event): unknown[];
+  /**
+   * The fields that are the same for every copy of one recall and differ between any two, whether
+   * the webhook reported it or reconciliation found it.
+   */
+  keyFields(event: SameCommand<Event>): unknown[];
   /** Names the recall in debug logs. */
-  describe(event: Event): string;
+  describe(event: SameCommand<Event>): string;
   /** Names the recall in the `log` option's lines: the command and the fields of its key, quoted. */
-  identify(event: Event): string;
+  identify(event: SameCommand<Event>): string;
 }
+
+/** The events of either source that share `Event`'s command. */
+type SameCommand<Event extends RecallEvent> = Extract<AnyRecallEvent, { callbackCommand: Event['callbackCommand'] }>;
 
 const groupRecall: CommandSpec<GroupRecallEvent> = {
   command: RECALL_COMMAND,
@@ -74,7 +81,7 @@ export function commandSpec(command: string): CommandSpec | undefined {
   return COMMANDS.get(command);
 }
 
-/** The spec that made this event. */
-export function specOf(event: RecallEvent): CommandSpec {
+/** The spec of this event's command. */
+export function specOf(event: AnyRecallEvent): CommandSpec {
   return COMMANDS.get(event.callbackCommand) as CommandSpec;
 }

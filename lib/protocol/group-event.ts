@@ -70,6 +70,7 @@ function areRecalledMessages(value: unknown): boolean {
 export function toRecallEvent(body: GroupRecallCallbackBody, query: QueryFacts): GroupRecallEvent {
   const event: GroupRecallEvent = {
     callbackCommand: RECALL_COMMAND,
+    source: 'webhook',
     sdkAppId: query.sdkAppId,
     operatorAccount: body.Operator_Account,
     groupType: body.Type,

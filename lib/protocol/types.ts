@@ -52,10 +52,12 @@ export interface C2CRecallCallbackBody {
   [field: string]: unknown;
 }
 
-/** A validated recall in a group, in camelCase. */
+/** A validated recall in a group, in camelCase, as the webhook reported it. */
 export interface GroupRecallEvent {
   /** Tells a group recall from a one-to-one recall in a `RecallEvent`. */
   callbackCommand: typeof RECALL_COMMAND;
+  /** Tells a webhook event from one that reconciliation found in the group's history. */
+  source: 'webhook';
   /** The SDKAppID from the query, as a string. */
   sdkAppId: string;
   /** UserID of whoever recalled the messages (a user, or an admin account via the REST API). */
@@ -75,10 +77,12 @@ export interface GroupRecallEvent {
   raw: GroupRecallCallbackBody;
 }
 
-/** A validated recall in a one-to-one chat, in camelCase. */
+/** A validated recall in a one-to-one chat, in camelCase, as the webhook reported it. */
 export interface C2CRecallEvent {
   /** Tells a one-to-one recall from a group recall in a `RecallEvent`. */
   callbackCommand: typeof C2C_RECALL_COMMAND;
+  /** Tells a webhook event from one that reconciliation found in the conversation's history. */
+  source: 'webhook';
   /** The SDKAppID from the query, as a string. */
   sdkAppId: string;
   /** UserID of the message's sender. */
@@ -99,8 +103,97 @@ export interface C2CRecallEvent {
   raw: C2CRecallCallbackBody;
 }
 
-/** Either kind of recall; `callbackCommand` tells them apart. */
+/** Either kind of recall from the webhook; `callbackCommand` tells them apart. */
 export type RecallEvent = GroupRecallEvent | C2CRecallEvent;
+
+/** One message of a group's history, as `group_msg_get_simple` returns it. Unknown fields are kept. */
+export interface GroupHistoryMessage {
+  From_Account: string;
+  /** 0 normal, 1 deleted or expired, 2 recalled. */
+  IsPlaceMsg: number;
+  MsgSeq: number;
+  MsgRandom?: number;
+  /** When the message was sent, in seconds since the epoch. */
+  MsgTimeStamp: number;
+  [field: string]: unknown;
+}
+
+/** One message of a one-to-one history, as `admin_getroammsg` returns it. Unknown fields are kept. */
+export interface C2CHistoryMessage {
+  From_Account: string;
+  To_Account: string;
+  MsgKey: string;
+  /** Bit 8 set: the message was recalled. */
+  MsgFlagBits: number;
+  /** When the message was sent, in seconds since the epoch. */
+  MsgTimeStamp: number;
+  [field: string]: unknown;
+}
+
+/**
+ * A recall in a group that reconciliation found in the group's history (`IsPlaceMsg` 2): one
+ * event per recalled message, so that it has the same dedupe key as the webhook's report of a
+ * single-message recall. History says who sent the message and when, not who recalled it, when,
+ * or from where: those fields are absent (typed `undefined`), never guessed. A handler that takes
+ * `AnyGroupRecallEvent` serves both the receiver and reconciliation.
+ */
+export interface ReconciledGroupRecallEvent {
+  callbackCommand: typeof RECALL_COMMAND;
+  source: 'reconciliation';
+  /** The client's SDKAppID, as a string. */
+  sdkAppId: string;
+  groupId: string;
+  /** Only for topic-enabled communities. */
+  topicId?: string;
+  /** Exactly one message. */
+  messages: [RecalledMessage];
+  /** UserID of the recalled message's sender (who usually, but not always, recalled it). */
+  senderAccount: string;
+  /** When the recalled message was sent, in milliseconds since the epoch (Tencent keeps seconds). */
+  sentTime: number;
+  /** Unknown to history. */
+  operatorAccount?: undefined;
+  /** Not read: `group_msg_get_simple` does not return it. */
+  groupType?: undefined;
+  /** Unknown to history: it keeps when the message was sent, not when it was recalled. */
+  eventTime?: undefined;
+  clientIp?: undefined;
+  optPlatform?: undefined;
+  /** The history entry exactly as received. */
+  raw: GroupHistoryMessage;
+}
+
+/**
+ * A recall in a one-to-one chat that reconciliation found in the conversation's history
+ * (`MsgFlagBits` with bit 8). Who recalled it and when are unknown to history: absent, never guessed.
+ */
+export interface ReconciledC2CRecallEvent {
+  callbackCommand: typeof C2C_RECALL_COMMAND;
+  source: 'reconciliation';
+  /** The client's SDKAppID, as a string. */
+  sdkAppId: string;
+  /** UserID of the message's sender. */
+  fromAccount: string;
+  /** UserID of the message's recipient. */
+  toAccount: string;
+  msgKey: string;
+  /** When the recalled message was sent, in milliseconds since the epoch (Tencent keeps seconds). */
+  sentTime: number;
+  unreadMsgNum?: undefined;
+  /** Unknown to history: it keeps when the message was sent, not when it was recalled. */
+  eventTime?: undefined;
+  clientIp?: undefined;
+  optPlatform?: undefined;
+  /** The history entry exactly as received. */
+  raw: C2CHistoryMessage;
+}
+
+/** A group recall from either source; `source` tells them apart. */
+export type AnyGroupRecallEvent = GroupRecallEvent | ReconciledGroupRecallEvent;
+/** A one-to-one recall from either source; `source` tells them apart. */
+export type AnyC2CRecallEvent = C2CRecallEvent | ReconciledC2CRecallEvent;
+/** Any recall from either source: what a queue shared by the receiver and reconciliation holds. */
+export type AnyRecallEvent = AnyGroupRecallEvent | AnyC2CRecallEvent;
 
 /** The JSON answer Tencent expects. */
 export interface CallbackAnswer {
@@ -156,7 +249,7 @@ export type C2CRecallHandler<Req> = (event: C2CRecallEvent, request: Req) => unk
  * object with the same `add`. A job's name is the event's `callbackCommand`, its data the event.
  */
 export interface RecallQueue {
-  add(name: string, data: RecallEvent, options?: RecallJobOptions): Promise<unknown>;
+  add(name: string, data: AnyRecallEvent, options?: RecallJobOptions): Promise<unknown>;
   /** The Queue's own job defaults; the package's defaults fill only the keys these leave unset. */
   readonly defaultJobOptions?: object | undefined;
 }

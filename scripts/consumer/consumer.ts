@@ -6,6 +6,9 @@ import {
   createRecallHandler,
   recallWebhook,
   RecallWebhookError,
+  type AnyC2CRecallEvent,
+  type AnyGroupRecallEvent,
+  type AnyRecallEvent,
   type C2CRecallEvent,
   type GroupRecallEvent,
   type RecallEvent,
@@ -43,14 +46,16 @@ const options: RecallWebhookOptions<express.Request> = {
   },
   onError: (error, context) => {
     if (error instanceof RecallWebhookError) console.log(error.status satisfies number, context.stage);
-    console.log(describeRecall(context.event));
+    // The receiver's events all come from the webhook.
+    const webhookEvent: RecallEvent = context.event;
+    console.log(webhookEvent.source satisfies 'webhook', describeRecall(webhookEvent));
   },
 };
 
-/** One function for both kinds, narrowed by the discriminant. */
-export function describeRecall(event: RecallEvent): string {
+/** One function for both kinds and both sources, narrowed by the discriminant. */
+export function describeRecall(event: AnyRecallEvent): string {
   if (event.callbackCommand === C2C_RECALL_COMMAND) return `${event.fromAccount} → ${event.toAccount}: ${event.msgKey}`;
-  const group: GroupRecallEvent = event;
+  const group: AnyGroupRecallEvent = event;
   return `${group.groupId}: ${group.messages.length}`;
 }
 
@@ -64,7 +69,7 @@ app.use('/tencent-chat/durable', recallWebhook({ sdkAppId: 1400000000, queue, qu
 const workerOptions: RecallWorkerOptions = {
   connection: { host: '127.0.0.1', maxRetriesPerRequest: null },
   concurrency: 10,
-  onC2CRecall: async (event: C2CRecallEvent, job: Job<RecallEvent>) => console.log(event.msgKey, job.id),
+  onC2CRecall: async (event: AnyC2CRecallEvent, job: Job<AnyRecallEvent>) => console.log(event.msgKey, job.id),
   onError: (error, { stage, job, event }) => {
     const dead: boolean = (stage satisfies RecallJobErrorStage) === 'dead-letter';
     console.log(
@@ -78,9 +83,17 @@ const workerOptions: RecallWorkerOptions = {
 export const worker = createRecallWorker(
   'tencent-chat-recalls',
   async (event, job) => {
-    const group: GroupRecallEvent = event;
+    // The queue holds the webhook's recalls and reconciliation's: source narrows to either.
+    const operator: string | undefined = event.operatorAccount;
+    if (event.source === 'webhook') {
+      const group: GroupRecallEvent = event;
+      console.log(group.eventTime);
+    } else {
+      const sentTime: number = event.sentTime;
+      console.log(sentTime);
+    }
     const attempts: number = job.attemptsMade;
-    console.log(group.groupId, attempts);
+    console.log(event.groupId, operator, attempts);
   },
   workerOptions,
 );

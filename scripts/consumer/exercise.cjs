@@ -41,7 +41,13 @@ const TESTING_EXPORTS = [
 ];
 const RECONCILE_EXPORTS = ['ChatApiError', 'ChatApiRequestError', 'DEFAULT_CHAT_API_BASE_URL', 'createChatApiClient'];
 
-const BULLMQ_EXPORTS = ['UnhandledRecallJobError', 'createRecallWorker', 'describeFailedJobs', 'retryFailedJobs'];
+const BULLMQ_EXPORTS = [
+  'UnhandledRecallJobError',
+  'createRecallWorker',
+  'describeFailedJobs',
+  'retryFailedJobs',
+  'startRecallReconciler',
+];
 
 function runtimeNames(module) {
   return Object.keys(module)

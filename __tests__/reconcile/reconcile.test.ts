@@ -1,0 +1,315 @@
+/**
+ * reconcileRecalls end to end on the fake Tencent Chat server: recalls missed while the receiver
+ * was down are delivered once, to inline handlers and through a real Redis queue to a real worker;
+ * a second pass and a pass after a receiver that was up deliver nothing again.
+ */
+import type { ConnectionOptions, Queue, Worker } from 'bullmq';
+import { createRecallWorker } from '../../lib/durable/worker';
+import { memoryStore } from '../../lib/delivery/memory-store';
+import { ChatApiError } from '../../lib/reconcile/chat-api-client';
+import { GROUP_NO_PERMISSION, GROUP_NOT_FOUND } from '../../lib/reconcile/error-codes';
+import {
+  C2C_HISTORY_COMMAND,
+  GROUP_HISTORY_COMMAND,
+  reconcileRecalls,
+  type ReconcileOptions,
+} from '../../lib/reconcile/reconcile';
+import type {
+  AnyRecallEvent,
+  ReconciledC2CRecallEvent,
+  ReconciledGroupRecallEvent,
+  RecallEvent,
+} from '../../lib/protocol/types';
+import { describeWithRedis, openQueue, startRedisBackend, uniqueQueueName, type Backend } from '../support/bullmq';
+import { waitFor } from '../support/deliveries';
+import {
+  filledFakeApp,
+  fillScenario,
+  passOver,
+  recallId,
+  startFakeApp,
+  startReceiver,
+  type FakeApp,
+  type Scenario,
+} from './scenario';
+
+jest.setTimeout(60_000);
+
+/** Handlers that record what they are handed. */
+function recorder() {
+  const events: AnyRecallEvent[] = [];
+  return {
+    events,
+    ids: () => events.map(recallId).sort(),
+    handlers: {
+      onRecall: (event: ReconciledGroupRecallEvent) => void events.push(event),
+      onC2CRecall: (event: ReconciledC2CRecallEvent) => void events.push(event),
+    },
+  };
+}
+
+describe('reconcileRecalls with the receiver down', () => {
+  const filled = filledFakeApp();
+
+  const pass = (options: Partial<ReconcileOptions>) => passOver(filled.app, filled.scenario, options);
+
+  it('the webhooks went nowhere', () => {
+    expect(filled.app.fake.webhookDeliveries.length).toBeGreaterThan(filled.scenario.expected.length);
+    expect(filled.app.fake.webhookDeliveries.every((delivery) => !delivery.delivered)).toBe(true);
+  });
+
+  it('delivers every missed recall once to the inline handlers, and a second pass delivers nothing', async () => {
+    const store = memoryStore();
+    const first = recorder();
+    const report = await pass({ ...first.handlers, dedupe: { store } });
+    expect(first.ids()).toEqual(filled.scenario.expected);
+    expect(report).toMatchObject({
+      scanned: { groups: 4, conversations: 1 },
+      found: { group: 5, c2c: 4 },
+      delivered: 9,
+      duplicates: 0,
+    });
+    expect(report.recalls.map((found) => found.outcome)).toEqual(Array(9).fill('ok'));
+
+    const second = recorder();
+    const again = await pass({ ...second.handlers, dedupe: { store } });
+    expect(second.events).toEqual([]);
+    expect(again).toMatchObject({ found: { group: 5, c2c: 4 }, delivered: 0, duplicates: 9 });
+  });
+
+  it('reports the missing group and the AVChatRoom with their ErrorCodes and goes on', async () => {
+    const report = await pass(recorder().handlers);
+    expect(report.failed).toHaveLength(2);
+    const byGroup = new Map(
+      report.failed.map((failure) => [(failure.conversation as { groupId: string }).groupId, failure]),
+    );
+    expect(byGroup.get(filled.scenario.missingGroup)?.error).toEqual(expect.any(ChatApiError));
+    expect((byGroup.get(filled.scenario.missingGroup)?.error as ChatApiError).code).toBe(GROUP_NOT_FOUND);
+    expect((byGroup.get(filled.scenario.avChatRoom)?.error as ChatApiError).code).toBe(GROUP_NO_PERMISSION);
+    expect(byGroup.get(filled.scenario.avChatRoom)?.reason).toMatch(/AVChatRoom/);
+    expect(report.found).toEqual({ group: 5, c2c: 4 });
+  });
+
+  it('gives reconciled events the facts history knows and none it does not', async () => {
+    const seen = recorder();
+    await pass(seen.handlers);
+    const group = seen.events.find((event) => event.callbackCommand === 'Group.CallbackAfterRecallMsg');
+    expect(group).toEqual({
+      callbackCommand: 'Group.CallbackAfterRecallMsg',
+      source: 'reconciliation',
+      sdkAppId: String(filled.app.client.sdkAppId),
+      groupId: expect.any(String),
+      ...(group?.topicId !== undefined && { topicId: group.topicId }),
+      messages: [{ msgSeq: expect.any(Number) }],
+      senderAccount: expect.any(String),
+      sentTime: expect.any(Number),
+      raw: expect.objectContaining({ IsPlaceMsg: 2 }),
+    });
+    const c2c = seen.events.find((event) => event.callbackCommand === 'C2C.CallbackAfterMsgWithDraw');
+    expect(Object.keys(c2c ?? {}).sort()).toEqual(
+      ['callbackCommand', 'source', 'sdkAppId', 'fromAccount', 'toAccount', 'msgKey', 'sentTime', 'raw'].sort(),
+    );
+    expect(c2c?.raw).toMatchObject({ MsgFlagBits: 8 });
+  });
+
+  it('reads an old group in one call and a busy group until the window starts', async () => {
+    const before = filled.app.fake.calls.length;
+    const report = await pass({
+      ...recorder().handlers,
+      groups: [filled.scenario.oldGroup, filled.scenario.busyGroup],
+      conversations: [],
+    });
+    const calls = filled.app.fake.calls.slice(before);
+    const historyCallsOf = (groupId: string) =>
+      calls.filter(
+        (call) => call.command === GROUP_HISTORY_COMMAND && (call.body as { GroupId: string }).GroupId === groupId,
+      );
+    expect(historyCallsOf(filled.scenario.oldGroup)).toHaveLength(1);
+    // 52 messages: the window's 50 and one a day old, found on the third page of 20.
+    expect(historyCallsOf(filled.scenario.busyGroup)).toHaveLength(3);
+    expect(report.calls).toBe(4);
+  });
+
+  it('pages one-to-one history with LastMsgKey and reads both directions from one side', async () => {
+    const before = filled.app.fake.calls.length;
+    const seen = recorder();
+    await pass({ ...seen.handlers, groups: [] });
+    const calls = filled.app.fake.calls.slice(before).filter((call) => call.command === C2C_HISTORY_COMMAND);
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    expect(calls.slice(1).every((call) => typeof (call.body as { LastMsgKey?: unknown }).LastMsgKey === 'string')).toBe(
+      true,
+    );
+    const directions = new Set(seen.events.map((event) => (event as ReconciledC2CRecallEvent).fromAccount));
+    expect(directions).toEqual(new Set(['alice', 'bob']));
+  });
+
+  it('does not report a recalled message that history reports expired, whatever the window', async () => {
+    const seen = recorder();
+    const report = await pass({ ...seen.handlers, since: Date.now() - 10 * 24 * 60 * 60 * 1000 });
+    // The wider window adds the old group's recall of a day ago; the nine-day-old one has expired.
+    const extra = seen.ids().filter((id) => !filled.scenario.expected.includes(id));
+    expect(extra).toEqual([expect.stringContaining(filled.scenario.oldGroup)]);
+    expect(report.found.group).toBe(6);
+  });
+
+  it('takes groups and conversations from async iterables', async () => {
+    async function* lazily<T>(items: readonly T[]): AsyncGenerator<T> {
+      for (const item of items) yield item;
+    }
+    const seen = recorder();
+    await pass({
+      ...seen.handlers,
+      groups: lazily(filled.scenario.groups),
+      conversations: lazily(filled.scenario.conversations),
+    });
+    expect(seen.ids()).toEqual(filled.scenario.expected);
+  });
+
+  it('reports a handler failure and delivers the recall on the next pass', async () => {
+    const store = memoryStore();
+    let failOnce = true;
+    const seen = recorder();
+    const report = await pass({
+      groups: [filled.scenario.busyGroup],
+      conversations: undefined,
+      dedupe: { store },
+      onRecall: (event) => {
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('archive down');
+        }
+        seen.handlers.onRecall(event);
+      },
+    });
+    expect(report.failed).toEqual([
+      expect.objectContaining({ reason: expect.stringContaining('archive down'), event: expect.any(Object) }),
+    ]);
+    expect(seen.events).toHaveLength(2);
+    const retry = await pass({
+      groups: [filled.scenario.busyGroup],
+      conversations: undefined,
+      dedupe: { store },
+      ...seen.handlers,
+    });
+    expect(retry.delivered).toBe(1);
+    expect(seen.events).toHaveLength(3);
+  });
+
+  it('rejects options it cannot run with, naming them', async () => {
+    await expect(pass({ onRecall: undefined, onC2CRecall: undefined })).rejects.toThrow(TypeError);
+    await expect(pass({ onC2CRecall: undefined, onRecall: () => undefined })).rejects.toThrow(
+      /"conversations" needs "onC2CRecall" or "queue"/,
+    );
+    await expect(pass({ ...recorder().handlers, groups: 'not-a-list' as never })).rejects.toThrow(/"groups"/);
+    await expect(pass({ ...recorder().handlers, until: filled.scenario.since - 1 })).rejects.toThrow(
+      /"until" is before "since"/,
+    );
+    await expect(pass({ ...recorder().handlers, groups: [{ id: 'x' } as never] })).rejects.toThrow(
+      /GroupId or \{ groupId/,
+    );
+  });
+});
+
+describeWithRedis('reconcileRecalls through a Redis queue to createRecallWorker', () => {
+  let backend: Backend;
+  let app: FakeApp;
+  let scenario: Scenario;
+  let queueName: string;
+  let queue: Queue;
+  let worker: Worker | undefined;
+  const processed: AnyRecallEvent[] = [];
+
+  beforeAll(async () => {
+    backend = await startRedisBackend();
+  });
+  afterAll(() => backend.stop());
+  beforeEach(async () => {
+    app = await startFakeApp();
+    queueName = uniqueQueueName();
+    queue = openQueue(backend, queueName);
+    processed.length = 0;
+  });
+  afterEach(async () => {
+    await worker?.close();
+    worker = undefined;
+    await queue.close();
+    await app.close();
+  });
+
+  function startWorker(): void {
+    const record = (event: AnyRecallEvent) => void processed.push(event);
+    const connection = backend.workerConnection() as ConnectionOptions;
+    worker = createRecallWorker(queueName, record, { connection, onC2CRecall: record }) as unknown as Worker;
+  }
+
+  /** One more recall, found by a pass, processed after anything queued before it. */
+  async function sentinelPass(): Promise<string> {
+    const groupId = app.fake.createGroup();
+    const { msgSeq } = app.fake.sendGroupMessage({ groupId, from: 'zoe' });
+    await app.fake.recallGroupMessage({ groupId, msgSeq });
+    await reconcileRecalls({ client: app.client, since: scenario.since, groups: [groupId], queue });
+    return `group ${groupId}/ ${msgSeq}`;
+  }
+
+  it('queues every missed recall once for the worker, and a second pass queues nothing', async () => {
+    scenario = await fillScenario(app);
+    startWorker();
+    const report = await passOver(app, scenario, { queue });
+    expect(report.recalls.map((found) => found.outcome)).toEqual(Array(9).fill('queued'));
+    await waitFor(() => processed.length >= scenario.expected.length, 10_000);
+    expect(processed.map(recallId).sort()).toEqual(scenario.expected);
+    expect(processed.every((event) => event.source === 'reconciliation')).toBe(true);
+
+    await passOver(app, scenario, { queue });
+    const sentinel = await sentinelPass();
+    await waitFor(() => processed.some((event) => recallId(event) === sentinel), 10_000);
+    expect(processed.map(recallId).sort()).toEqual([...scenario.expected, sentinel].sort());
+  });
+
+  it('with the receiver up on the same queue, a pass queues nothing the webhook queued', async () => {
+    const receiver = await startReceiver({ queue });
+    try {
+      app.fake.setCallbackUrl(receiver.url);
+      scenario = await fillScenario(app);
+      const delivered = app.fake.webhookDeliveries.filter((delivery) => delivery.delivered);
+      expect(delivered.length).toBe(app.fake.webhookDeliveries.length);
+      startWorker();
+      await waitFor(() => processed.length >= scenario.expected.length + 3, 10_000);
+      const fromWebhook = processed.length;
+      expect(processed.every((event) => event.source === 'webhook')).toBe(true);
+
+      const report = await passOver(app, scenario, { queue });
+      expect(report.found).toEqual({ group: 5, c2c: 4 });
+      const sentinel = await sentinelPass();
+      await waitFor(() => processed.some((event) => recallId(event) === sentinel), 10_000);
+      expect(processed).toHaveLength(fromWebhook + 1);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('reconcileRecalls with the receiver up, sharing its dedupe store', () => {
+  it('re-delivers nothing the webhook delivered', async () => {
+    const app = await startFakeApp();
+    const store = memoryStore();
+    const fromWebhook: RecallEvent[] = [];
+    const receiver = await startReceiver({
+      dedupe: { store },
+      onRecall: (event) => void fromWebhook.push(event),
+      onC2CRecall: (event) => void fromWebhook.push(event),
+    });
+    try {
+      app.fake.setCallbackUrl(receiver.url);
+      const scenario = await fillScenario(app);
+      expect(fromWebhook.map(recallId)).toEqual(expect.arrayContaining(scenario.expected));
+      const seen = recorder();
+      const report = await passOver(app, scenario, { dedupe: { store }, ...seen.handlers });
+      expect(seen.events).toEqual([]);
+      expect(report).toMatchObject({ found: { group: 5, c2c: 4 }, delivered: 0, duplicates: 9 });
+    } finally {
+      await receiver.close();
+      await app.close();
+    }
+  });
+});
