@@ -3,14 +3,12 @@
  * PostgreSQL: in process (so the coverage sees them) and as the built command, spawned as an
  * operator runs it; usage errors in process.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { ConnectionOptions, Queue, Worker } from 'bullmq';
 import { createRecallWorker, describeFailedJobs, retryFailedJobs } from '../../lib/durable/worker';
-import { run } from '../../lib/cli/index';
 import { createMsgSeqList, createRecallEvent } from '../../lib/testing/index';
 import { toRecallEvent } from '../../lib/protocol/group-event';
-import { BUILT_CLI, requireBuild } from '../support/build';
+import { requireBuild } from '../support/build';
+import { runBuiltCli, runCliInProcess } from '../support/cli';
 import {
   describeWithPostgres,
   describeWithRedis,
@@ -26,31 +24,8 @@ import { freeLoopbackPort } from '../support/redis-server';
 // Each suite starts real servers; on a loaded machine that can take longer than Jest's 5 s default.
 jest.setTimeout(30_000);
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-const execFileAsync = promisify(execFile);
-
-async function cli(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BUILT_CLI, ...args], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
-
-async function runInProcess(...argv: string[]): Promise<Outcome> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(argv, { stdout: (text) => out.push(text + '\n'), stderr: (text) => err.push(text + '\n') });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (...args: string[]) => runBuiltCli(args);
+const runInProcess = (...argv: string[]) => runCliInProcess(argv);
 
 const BACKENDS = [
   { name: 'Redis', describeWith: describeWithRedis, startBackend: startRedisBackend },

@@ -128,7 +128,9 @@ async function deadLetterCommand(command: DeadLetterCommand, argv: readonly stri
     }
     return printRetried(await deadLetters.retryFailedJobs(queue, jobIds), io);
   } catch (failure) {
-    io.stderr(`${PROGRAM}: cannot reach queue '${escapeControl(flags.queue)}': ${escapeControl((failure as Error).message)}`);
+    io.stderr(
+      `${PROGRAM}: cannot reach queue '${escapeControl(flags.queue)}': ${escapeControl((failure as Error).message)}`,
+    );
     return EXIT_FAILED;
   } finally {
     await queue.close().catch(() => undefined);
@@ -144,7 +146,7 @@ function resolveTarget(command: DeadLetterCommand, flags: Flags, env: Environmen
   const fromEnv = (name: string, schema: Joi.StringSchema): { url: string; source: string } | undefined => {
     const url = env[name];
     if (url === undefined || url === '') return undefined;
-    const { error } = schema.label(name).validate(url);
+    const { error } = schema.label(name).validate(url, { errors: { wrap: { label: false } } });
     if (error) throw new UsageError(`${command}: ${error.message}`, command);
     return { url, source: name };
   };
