@@ -181,13 +181,27 @@ describeWithRedis('failed and retry on Redis, as an operator meets them', () => 
       const sound = await queue.add(groupRecall().callbackCommand, groupRecall());
       const nullData = await queue.add(groupRecall().callbackCommand, null);
       const corrupted = await queue.add(groupRecall().callbackCommand, groupRecall());
-      await deadLetters(queue, 3);
+      const text = await queue.add('C2C.CallbackAfterMsgWithDraw', 'recalled');
+      const partial = await queue.add(groupRecall().callbackCommand, { groupId: '@TGS#2ARCHIVE', messages: 7 });
+      await deadLetters(queue, 5);
       await redis.hset(`bull:${name}:${corrupted.id}`, 'data', '{"groupId":');
 
       const listed = await runInProcess(['failed', '--queue', name, '--redis', server.url]);
       expect(listed.code).toBe(3);
       const lines = listed.stdout.split('\n');
-      expect(lines[0]).toBe(`3 failed jobs in queue '${name}':`);
+      expect(lines[0]).toBe(`5 failed jobs in queue '${name}':`);
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^job ${text.id}: malformed job \\(C2C\\.CallbackAfterMsgWithDraw\\): its data is string,`),
+        ),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^job ${partial.id}: malformed job \\(Group\\.CallbackAfterRecallMsg\\): its data has no usable messages,`,
+          ),
+        ),
+      );
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^job ${sound.id}: group @TGS#2ARCHIVE MsgSeqs`)));
       expect(lines).toContainEqual(
         expect.stringMatching(
@@ -200,13 +214,13 @@ describeWithRedis('failed and retry on Redis, as an operator meets them', () => 
         `job ${corrupted.id}: unreadable job: its stored data is not JSON (Unexpected end of JSON input), 0 attempts`,
       );
       expect(listed.stderr).toBe(
-        `tencent-chat-recall-webhook: malformed failed jobs, listed with what is wrong: ${nullData.id}, ${corrupted.id}\n`,
+        `tencent-chat-recall-webhook: malformed failed jobs, listed with what is wrong: ${nullData.id}, ${corrupted.id}, ${text.id}, ${partial.id}\n`,
       );
 
       const retried = await runInProcess(['retry', '--queue', name, '--redis', server.url]);
       expect(retried).toEqual({
         code: 1,
-        stdout: 'Moved 2 failed jobs back to waiting.\n',
+        stdout: 'Moved 4 failed jobs back to waiting.\n',
         stderr: `tencent-chat-recall-webhook: unreadable, left alone: ${corrupted.id}\n`,
       });
     } finally {

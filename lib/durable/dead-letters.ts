@@ -125,7 +125,7 @@ export async function describeFailedJobs(queue: FailedJobSource): Promise<Failed
       command: job.name,
       recall: malformed === undefined ? describeRecall(job) : 'malformed job',
       attemptsMade: job.attemptsMade,
-      failedReason: job.failedReason ?? '',
+      failedReason: job.failedReason,
       failedAt: job.finishedOn,
       ...(malformed !== undefined && { malformed }),
     });
@@ -195,9 +195,12 @@ async function allFailedJobIds(queue: FailedJobSource): Promise<string[]> {
   }
 }
 
-const EVENT_FIELDS: Record<string, readonly string[]> = {
-  [RECALL_COMMAND]: ['groupId', 'messages'],
-  [C2C_RECALL_COMMAND]: ['fromAccount', 'toAccount', 'msgKey'],
+const isPresent = (value: unknown): boolean => value !== undefined && value !== null;
+
+/** The fields each recall kind's listing reads, and what makes each usable. */
+const EVENT_FIELDS: Record<string, Record<string, (value: unknown) => boolean>> = {
+  [RECALL_COMMAND]: { groupId: isPresent, messages: Array.isArray },
+  [C2C_RECALL_COMMAND]: { fromAccount: isPresent, toAccount: isPresent, msgKey: isPresent },
 };
 
 /** What is wrong with a recall job's data, or `undefined` when it has the event's fields. */
@@ -206,17 +209,17 @@ function malformation(job: Job): string | undefined {
   if (fields === undefined) return undefined;
   const data: unknown = job.data;
   if (data === null || typeof data !== 'object') return `its data is ${data === null ? 'null' : typeof data}`;
-  const missing = fields.filter((field) => (data as Record<string, unknown>)[field] === undefined);
-  return missing.length > 0 ? `its data has no ${missing.join(', ')}` : undefined;
+  const missing = Object.entries(fields)
+    .filter(([field, usable]) => !usable((data as Record<string, unknown>)[field]))
+    .map(([field]) => field);
+  return missing.length > 0 ? `its data has no usable ${missing.join(', ')}` : undefined;
 }
 
 function describeRecall(job: Job): string {
   if (job.name === RECALL_COMMAND) {
     const event = job.data as GroupRecallEvent;
     const topic = event.topicId ? ` topic ${event.topicId}` : '';
-    const msgSeqs = Array.isArray(event.messages)
-      ? event.messages.map((message) => (message as { msgSeq?: unknown } | null)?.msgSeq).join(',')
-      : '';
+    const msgSeqs = event.messages.map((message) => (message as { msgSeq?: unknown } | null)?.msgSeq).join(',');
     return `group ${event.groupId}${topic} MsgSeqs ${msgSeqs}`;
   }
   if (job.name === C2C_RECALL_COMMAND) {
