@@ -33,13 +33,17 @@ export function queryParams(url: string): CallbackQuery {
   return parseQuery(start === -1 ? '' : url.slice(start + 1));
 }
 
-/** Takes the body in whatever state earlier middleware left it (in `req.body`), or reads the stream itself. */
+/**
+ * Takes the body in whatever state earlier middleware left it (`parsed`: what a parser made of
+ * it, `req.body` by default), or reads the stream itself.
+ */
 export function readBody(
   req: IncomingMessage & { body?: unknown },
   limit: number,
   timeoutMs: number,
+  parsed: unknown = req.body,
 ): Promise<BodySource> {
-  return streamConsumed(req) ? alreadyRead(req, req.body, limit) : readStream(req, limit, timeoutMs);
+  return streamConsumed(req) ? alreadyRead(req, parsed, limit) : readStream(req, limit, timeoutMs);
 }
 
 /** True when an earlier parser has read (or started reading) the request's stream. */
@@ -114,7 +118,7 @@ export function sourceOf(body: unknown): BodySource {
 }
 
 /** True when the request has a body the answer would leave unread (HTTP/1; HTTP/2 has no Connection header). */
-function leavesBodyUnread(req: IncomingMessage): boolean {
+export function leavesBodyUnread(req: IncomingMessage): boolean {
   if (req.readableEnded || req.httpVersionMajor >= 2) return false;
   const length = req.headers['content-length'];
   return length === undefined ? req.headers['transfer-encoding'] !== undefined : length !== '0';

@@ -1,0 +1,65 @@
+/**
+ * The behaviour table over real HTTP on 127.0.0.1 for the framework adapters (Fastify, Koa,
+ * NestJS): one server per case, built by the framework's test, for every Content-Type Tencent
+ * might send. A request the adapter does not claim must reach the app's next handler, which
+ * answers `{ passedOn: true, body }` with the body as it found it (text, or what a parser made of it).
+ */
+import { send } from '../hardening/http';
+import { cases, queryString, type Case } from '../cases';
+import { checkAnswer, recorder, type Recorder } from '../harness';
+
+export const PATH = '/tencent-chat/callback';
+export const CONTENT_TYPES: Array<string | undefined> = ['application/json', undefined, 'text/plain'];
+
+export interface TableServer {
+  port: number;
+  close: () => Promise<void>;
+}
+
+/** What the app's next handler answers: the body as it reached it. */
+export function passedOnAnswer(body: unknown): { passedOn: true; body: unknown } {
+  return { passedOn: true, body: Buffer.isBuffer(body) ? body.toString('utf8') : (body ?? '') };
+}
+
+export function describeTable<Req>(title: string, start: (rec: Recorder<Req>) => Promise<TableServer>): void {
+  describe.each(CONTENT_TYPES.map((ct) => [ct ?? 'no Content-Type', ct] as const))(
+    `${title}, Content-Type %s`,
+    (_label, contentType) => {
+      it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, testCase: Case) => {
+        const rec = recorder<Req>(testCase);
+        const server = await start(rec);
+        try {
+          const search = queryString(testCase.query);
+          const headers: Record<string, string> = { ...testCase.headers };
+          if (contentType !== undefined) headers['content-type'] = contentType;
+          const started = Date.now();
+          const reply = await send(server.port, search ? `${PATH}?${search}` : PATH, {
+            method: testCase.method ?? 'POST',
+            headers,
+            ...(testCase.body === undefined ? {} : { body: testCase.body }),
+          });
+          const elapsedMs = Date.now() - started;
+          if (testCase.expected.passThrough) {
+            expect(reply.status).toBe(200);
+            const { passedOn, body } = JSON.parse(reply.text) as { passedOn?: boolean; body: unknown };
+            expect(passedOn).toBe(true);
+            const sent = testCase.body ?? '';
+            if (typeof body === 'string') expect(body).toBe(sent);
+            else expect(body).toEqual(JSON.parse(sent));
+            expect(rec.events).toHaveLength(0);
+            return;
+          }
+          await checkAnswer(testCase, rec, {
+            status: reply.status,
+            contentType: (reply.headers['content-type'] as string | undefined) ?? null,
+            wwwAuthenticate: (reply.headers['www-authenticate'] as string | undefined) ?? null,
+            text: reply.text,
+            elapsedMs,
+          });
+        } finally {
+          await server.close();
+        }
+      });
+    },
+  );
+}
