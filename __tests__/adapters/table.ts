@@ -5,7 +5,7 @@
  * answers `{ passedOn: true, body }` with the body as it found it (text, or what a parser made of it).
  */
 import { send } from '../hardening/http';
-import { cases, queryString, type Case } from '../cases';
+import { cases, queryString, type Case, type Mount } from '../cases';
 import { checkAnswer, recorder, type Recorder } from '../harness';
 
 export const PATH = '/tencent-chat/callback';
@@ -21,7 +21,19 @@ export function passedOnAnswer(body: unknown): { passedOn: true; body: unknown }
   return { passedOn: true, body: Buffer.isBuffer(body) ? body.toString('utf8') : (body ?? '') };
 }
 
-export function describeTable<Req>(title: string, start: (rec: Recorder<Req>) => Promise<TableServer>): void {
+/** How the app's body parser in front of the adapter behaves, as the cases know it from Express. */
+export interface ParserInFront {
+  /** `json`: the parser answers invalid JSON sent as JSON itself, before the adapter runs (`preParserRejects`). */
+  mount: Mount;
+  /** Whether it keeps the text it parsed; if not, an empty JSON body reaches the adapter parsed (`errorInfoWhenParsed`). */
+  keepsText: boolean;
+}
+
+export function describeTable<Req>(
+  title: string,
+  start: (rec: Recorder<Req>) => Promise<TableServer>,
+  parser: ParserInFront = { mount: 'none', keepsText: false },
+): void {
   describe.each(CONTENT_TYPES.map((ct) => [ct ?? 'no Content-Type', ct] as const))(
     `${title}, Content-Type %s`,
     (_label, contentType) => {
@@ -39,6 +51,14 @@ export function describeTable<Req>(title: string, start: (rec: Recorder<Req>) =>
             ...(testCase.body === undefined ? {} : { body: testCase.body }),
           });
           const elapsedMs = Date.now() - started;
+          const rejectedFirst =
+            testCase.preParserRejects?.mounts.includes(parser.mount) &&
+            testCase.preParserRejects.contentTypes.includes(contentType);
+          if (rejectedFirst) {
+            expect(reply.status).toBe(400);
+            expect(rec.events).toHaveLength(0);
+            return;
+          }
           if (testCase.expected.passThrough) {
             expect(reply.status).toBe(200);
             const { passedOn, body } = JSON.parse(reply.text) as { passedOn?: boolean; body: unknown };
@@ -49,13 +69,19 @@ export function describeTable<Req>(title: string, start: (rec: Recorder<Req>) =>
             expect(rec.events).toHaveLength(0);
             return;
           }
-          await checkAnswer(testCase, rec, {
-            status: reply.status,
-            contentType: (reply.headers['content-type'] as string | undefined) ?? null,
-            wwwAuthenticate: (reply.headers['www-authenticate'] as string | undefined) ?? null,
-            text: reply.text,
-            elapsedMs,
-          });
+          const parsedWithoutText = parser.mount === 'json' && !parser.keepsText && contentType === 'application/json';
+          await checkAnswer(
+            testCase,
+            rec,
+            {
+              status: reply.status,
+              contentType: (reply.headers['content-type'] as string | undefined) ?? null,
+              wwwAuthenticate: (reply.headers['www-authenticate'] as string | undefined) ?? null,
+              text: reply.text,
+              elapsedMs,
+            },
+            (parsedWithoutText && testCase.errorInfoWhenParsed) || testCase.expected.errorInfo,
+          );
         } finally {
           await server.close();
         }
