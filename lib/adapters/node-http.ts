@@ -30,10 +30,14 @@ export function createRecallListener<Req extends IncomingMessage = IncomingMessa
   return createNodeListener(options, 'createRecallListener');
 }
 
-/** The node:http adapter, shared by `createRecallListener` and the Express middleware. */
+/**
+ * The node:http adapter, shared by `createRecallListener`, the Express middleware and the NestJS
+ * module. `parsedBody` says where an earlier parser left the body (`req.body` by default).
+ */
 export function createNodeListener<Req extends IncomingMessage>(
   options: RecallWebhookOptions<Req>,
   factory: string,
+  parsedBody: (req: Req) => unknown = bodyOf,
 ): RecallListener<Req> {
   const core = createRecallCore(options, factory);
 
@@ -59,7 +63,18 @@ export function createNodeListener<Req extends IncomingMessage>(
       return;
     }
     void core
-      .handle({ command, params, request: req, label, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
+      .handle({
+        command,
+        params,
+        request: req,
+        label,
+        readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs, parsedBody(req)),
+      })
       .then((answer) => writeAnswer(req, res, answer));
   };
+}
+
+/** Where Express's and Connect's body parsers leave the body. */
+function bodyOf(req: IncomingMessage & { body?: unknown }): unknown {
+  return req.body;
 }
