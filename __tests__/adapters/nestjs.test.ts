@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { All, Controller, Get, HttpCode, Module, Post, Req, type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import getRawBody from 'raw-body';
@@ -155,4 +155,18 @@ it('refuses onOtherCommand on the Express platform, where other commands go on t
       RecallWebhookModule.forRoot({ path: PATH, sdkAppId: SDK_APP_ID, onRecall: () => {}, onOtherCommand: () => {} }),
     ]),
   ).rejects.toThrow(/"onOtherCommand" is for the Fastify platform/);
+});
+
+describe('RecallWebhookModule.configure', () => {
+  const hostOf = (platform: string) => ({ httpAdapter: { getType: () => platform } }) as unknown as HttpAdapterHost;
+
+  it('refuses a platform other than Express and Fastify, naming it', () => {
+    const module = new RecallWebhookModule({ path: PATH, sdkAppId: SDK_APP_ID, onRecall: () => {} }, hostOf('hyper'));
+    expect(() => module.configure()).toThrow('RecallWebhookModule: the hyper platform is not supported');
+  });
+
+  it('says what is wrong when a factory gave no options', () => {
+    const module = new RecallWebhookModule(undefined as unknown as RecallWebhookModuleOptions, hostOf('express'));
+    expect(() => module.configure()).toThrow(/"path" must be a string/);
+  });
 });

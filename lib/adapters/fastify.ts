@@ -2,10 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import createDebug from 'debug';
 import { JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
 import type { BodySource } from '../protocol/body';
-import type { CommandSpec } from '../protocol/commands';
-import { createRecallCore, type RecallCore } from '../http/pipeline';
+import { createRecallCore } from '../http/pipeline';
 import { leavesBodyUnread, NOT_CLAIMED, pathOf, queryParams, readBody, readStream } from '../http/node-io';
-import type { CallbackQuery } from '../protocol/query';
 import type { RecallWebhookOptions } from '../protocol/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:fastify');
@@ -28,19 +26,12 @@ export interface RecallWebhookPluginOptions extends RecallWebhookOptions<Fastify
 /** What `register` adds to a plugin's options: Fastify's, not the middleware's. */
 const REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
 
-/** The parser's mark on a request the core takes: its body is left unread for the core. */
-class Claimed {
-  constructor(
-    readonly command: CommandSpec,
-    readonly params: CallbackQuery,
-  ) {}
-}
-
 /**
  * A Fastify plugin (Fastify 4 and 5) for Tencent Cloud Chat's recall callbacks:
  * `await app.register(recallWebhook, { path: '/tencent-chat/callback', sdkAppId, onRecall })`.
- * It adds a POST route at `path` with its own content-type parsing, encapsulated: the app's
- * parsers and its other routes are untouched. Other callback commands go to `onOtherCommand`.
+ * It adds a POST route at `path` that reads a recall's body itself, and its own content-type parsing
+ * for the other commands, encapsulated: the app's parsers and its other routes are untouched.
+ * Other callback commands go to `onOtherCommand`.
  */
 export async function recallWebhook(
   instance: FastifyInstance,
@@ -50,12 +41,33 @@ export async function recallWebhook(
   const core = createRecallCore(options, 'recallWebhook');
   const parseJson = instance.getDefaultJsonParser('error', 'error');
 
-  // Every Content-Type, JSON or not, is this plugin's to read; the app's parsers stay where they are.
+  // A recall is taken and answered in the route's onRequest hook, before Fastify parses anything:
+  // its body is read here, whatever the Content-Type, against limit and bodyTimeoutMs.
+  async function takeRecall(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const raw = request.raw;
+    const params = queryParams(raw.url ?? '');
+    const label = `POST ${pathOf(raw.url ?? '')}`;
+    const command = core.claims(raw.method, params);
+    if (!command) {
+      debug('%s: passed on: CallbackCommand is not a recall this plugin has a handler or queue for', label);
+      return undefined;
+    }
+    const answer = await core.handle({
+      command,
+      params,
+      request,
+      label,
+      readBody: (limit, timeoutMs) => readBody(raw, limit, timeoutMs, undefined),
+    });
+    return send(request, reply, answer);
+  }
+
+  // The other commands' bodies: JSON for onOtherCommand whatever the Content-Type, or left unread
+  // for the 404. The app's parsers stay where they are.
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser('*', (request, _payload, done) => {
-    const claimed = claim(core, request);
-    if (claimed || !onOtherCommand) {
-      done(null, claimed);
+    if (!onOtherCommand) {
+      done(null, undefined);
       return;
     }
     readStream(request.raw, core.options.limit, core.options.bodyTimeoutMs).then(
@@ -64,23 +76,9 @@ export async function recallWebhook(
     );
   });
 
-  instance.post(path, async (request, reply) => {
-    const claimed = request.body instanceof Claimed ? request.body : claim(core, request);
-    if (!claimed) {
-      if (onOtherCommand) return onOtherCommand(request, reply);
-      return send(request, reply, NOT_CLAIMED);
-    }
-    request.body = undefined;
-    const raw = request.raw;
-    const answer = await core.handle({
-      command: claimed.command,
-      params: claimed.params,
-      request,
-      label: `POST ${pathOf(raw.url ?? '')}`,
-      readBody: (limit, timeoutMs) => readBody(raw, limit, timeoutMs, undefined),
-    });
-    return send(request, reply, answer);
-  });
+  instance.post(path, { onRequest: takeRecall }, async (request, reply) =>
+    onOtherCommand ? onOtherCommand(request, reply) : send(request, reply, NOT_CLAIMED),
+  );
 }
 
 // What fastify-plugin would set, without its 'skip-override': the parser stays encapsulated with
@@ -97,7 +95,7 @@ function splitOptions(pluginOptions: RecallWebhookPluginOptions): {
   onOtherCommand: OtherCommandHandler | undefined;
   options: RecallWebhookOptions<FastifyRequest>;
 } {
-  const { path, onOtherCommand, ...rest } = pluginOptions ?? {};
+  const { path, onOtherCommand, ...rest } = pluginOptions;
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new TypeError('recallWebhook: invalid options: "path" must be a string starting with "/"');
   }
@@ -107,18 +105,6 @@ function splitOptions(pluginOptions: RecallWebhookPluginOptions): {
   const options: Partial<Record<string, unknown>> = { ...rest };
   for (const key of REGISTER_OPTIONS) delete options[key];
   return { path, onOtherCommand, options: options as unknown as RecallWebhookOptions<FastifyRequest> };
-}
-
-function claim(core: RecallCore<FastifyRequest>, request: FastifyRequest): Claimed | undefined {
-  const params = queryParams(request.raw.url ?? '');
-  const command = core.claims(request.raw.method, params);
-  if (command) return new Claimed(command, params);
-  debug(
-    '%s %s: passed on: CallbackCommand is not a recall this plugin has a handler or queue for',
-    request.raw.method,
-    pathOf(request.raw.url ?? ''),
-  );
-  return undefined;
 }
 
 function textOf(source: BodySource): string {
