@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import IORedis from 'ioredis';
 import { callgrindInstalled, callgrindPrefix, countFrom, readInstructions, stopCounting } from './callgrind';
+import { coldStart } from './cold-start';
 import { RECALL_BODY, signedPath, UNSIGNED_PATH } from './fixtures';
 import type { MicroResult } from './core-micro';
 import { FLOOR_OF, QUEUE_KINDS, SERVER_KINDS, SIGNED_KINDS, type ServerKind, type ServerReply } from './protocol';
@@ -25,6 +26,7 @@ const TOLERANCE_SECONDS = 60;
 const MEMORY_WARMUP_REQUESTS = 20_000;
 const MEMORY_CHECKPOINTS = 4;
 const REQUIRE_SAMPLES = 7;
+const COLD_START_RUNS = 21;
 const INSTRUCTION_WARMUP_REQUESTS = 12_000;
 const INSTRUCTION_REQUESTS = 8_000;
 // Under callgrind a server answers a few hundred requests a second: loads of this size keep each
@@ -47,6 +49,9 @@ const USAGE = `npm run bench -- [flags]
                           request under valgrind's callgrind (${INSTRUCTION_WARMUP_REQUESTS} requests to warm up, then ${INSTRUCTION_REQUESTS}):
                           far steadier than CPU time if nothing else runs (queue servers are left
                           out: their work is mostly Redis's)
+  --cold                  only the cold path: fresh processes that import an entry point of dist/,
+                          create the handler and answer one signed recall, against @octokit/webhooks
+                          (${COLD_START_RUNS} runs each; the full run measures it too)
   --output <file>         JSON results (default bench-results.json)`;
 
 interface Config {
@@ -61,6 +66,7 @@ interface Config {
   loadCore: number;
   pin: boolean;
   instructions: boolean;
+  cold: boolean;
   output: string;
 }
 
@@ -78,6 +84,7 @@ function readConfig(): Config {
       'load-core': { type: 'string', default: '1' },
       'no-pin': { type: 'boolean', default: false },
       instructions: { type: 'boolean', default: false },
+      cold: { type: 'boolean', default: false },
       output: { type: 'string', default: 'bench-results.json' },
       help: { type: 'boolean', default: false },
     },
@@ -113,6 +120,7 @@ function readConfig(): Config {
     loadCore: integer('load-core', values['load-core'], 0),
     pin: !values['no-pin'],
     instructions: values.instructions,
+    cold: values.cold,
     output: resolve(values.output),
   };
 }
@@ -842,6 +850,14 @@ async function main(): Promise<void> {
     writeResults(config, { date: new Date().toISOString(), machine, instructions: counts });
     return;
   }
+  if (config.cold) {
+    writeResults(config, {
+      date: new Date().toISOString(),
+      machine,
+      coldStart: coldStart(pin.prefix, COLD_START_RUNS),
+    });
+    return;
+  }
   console.log(
     `${config.rounds} interleaved rounds × ${config.durationSeconds} s per server, ${config.connections} connections, body ${Buffer.byteLength(RECALL_BODY)} bytes`,
   );
@@ -879,6 +895,8 @@ async function main(): Promise<void> {
     `\nrequire: package ${packageRequire.medianMs.toFixed(1)} ms, express + joi ${expressJoiRequire.medianMs.toFixed(1)} ms (median of ${REQUIRE_SAMPLES} fresh processes)`,
   );
 
+  const cold = coldStart(pin.prefix, COLD_START_RUNS);
+
   const micro = coreMicro(config, pin.prefix);
   console.log('\nCore alone (no HTTP), median of rounds:');
   for (const result of micro) {
@@ -901,6 +919,7 @@ async function main(): Promise<void> {
     versusFloors: floors,
     memory: memoryResult,
     requireTime: { package: packageRequire, expressAndJoi: expressJoiRequire },
+    coldStart: cold,
     core: micro,
     targets: checked,
   });

@@ -1,5 +1,4 @@
 import bytes from 'bytes';
-import Joi from 'joi';
 import { normalizeQueue, type NormalizedQueue } from '../delivery/queue';
 import type {
   C2CRecallHandler,
@@ -7,9 +6,9 @@ import type {
   DedupeStore,
   ErrorContext,
   RecallHandler,
-  RecallQueue,
   RecallWebhookOptions,
 } from '../protocol/types';
+import { isPlainValidOptions, TENCENT_DEADLINE_MS } from './plain-options';
 
 /** Options after validation and defaults, computed once per middleware. */
 export interface NormalizedOptions<Req> {
@@ -35,88 +34,29 @@ export interface NormalizedDedupe {
   timeoutMs: number;
 }
 
-const TENCENT_DEADLINE_MS = 2000;
 const DEFAULT_BODY_TIMEOUT_MS = 1000;
-
-const sdkAppId = Joi.alternatives(
-  Joi.number().strict().integer().positive(),
-  Joi.string().pattern(/^[1-9]\d*$/, 'digits'),
-).messages({ 'alternatives.match': '{{#label}} must be a positive integer or a string of digits' });
-
-const byteSize = Joi.alternatives(
-  Joi.number().integer().positive(),
-  Joi.string().custom((value: string) => {
-    const parsed = bytes.parse(value);
-    if (parsed === null || !Number.isFinite(parsed) || parsed <= 0) throw new Error('not a size');
-    return parsed;
-  }),
-).messages({ 'alternatives.match': '{{#label}} must be a positive number of bytes or a size such as "100kb"' });
-
-const token = Joi.string().min(1);
-const tokenList = Joi.alternatives(token, Joi.array().items(token).min(1));
-// An object gives each app its own tokens; which keys it must have is checked against sdkAppId after.
-const tokenOption = Joi.alternatives().conditional(Joi.object(), {
-  then: Joi.object()
-    .pattern(/^[1-9]\d*$/, tokenList)
-    .min(1),
-  otherwise: tokenList.messages({
-    'alternatives.types': '{{#label}} must be a token, an array of tokens, or tokens keyed by SdkAppid',
-  }),
-});
-
-// Joi.any() hands the store through untouched: a copy of a Redis client would not work.
-const dedupeStore = Joi.any()
-  .custom((value: unknown) => {
-    const store = value as Partial<DedupeStore> | null | undefined;
-    if (typeof store?.claim !== 'function' || typeof store.release !== 'function') throw new Error('not a store');
-    return value;
-  })
-  .messages({ 'any.custom': '{{#label}} must have claim(key, ttlMs) and release(key) methods' });
-
-const queue = Joi.any()
-  .custom((value: unknown) => {
-    if (typeof (value as Partial<RecallQueue> | null | undefined)?.add !== 'function') throw new Error('not a queue');
-    return value;
-  })
-  .messages({ 'any.custom': '{{#label}} must be a BullMQ Queue (an object with add(name, data, options))' });
-
-const dedupe = Joi.object({
-  store: dedupeStore.required(),
-  ttlSeconds: Joi.number()
-    .integer()
-    .min(1)
-    .default(24 * 60 * 60),
-  timeoutMs: Joi.number().integer().min(1).default(200),
-});
-
-const optionsSchema = Joi.object({
-  sdkAppId: Joi.alternatives(sdkAppId, Joi.array().items(sdkAppId).min(1)).required(),
-  onRecall: Joi.function(),
-  onC2CRecall: Joi.function(),
-  queue,
-  queueDeduplicationSeconds: Joi.number()
-    .integer()
-    .min(1)
-    .default(24 * 60 * 60),
-  limit: byteSize.default('100kb'),
-  bodyTimeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS),
-  timeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1500),
-  respond: Joi.string().valid('after-callback', 'immediately').default('after-callback'),
-  onError: Joi.function(),
-  token: tokenOption,
-  toleranceSeconds: Joi.number().integer().min(1).default(60),
-  now: Joi.function(),
-  dedupe,
-})
-  .or('onRecall', 'onC2CRecall', 'queue')
-  .messages({ 'object.missing': 'at least one of "onRecall", "onC2CRecall" or "queue" is required' })
-  .required()
-  .prefs({ abortEarly: true, errors: { label: 'path' } });
+const DEFAULT_TIMEOUT_MS = 1500;
+const DEFAULT_LIMIT = '100kb';
+const DEFAULT_TOLERANCE_SECONDS = 60;
+const ONE_DAY_SECONDS = 24 * 60 * 60;
+const DEFAULT_DEDUPE_TIMEOUT_MS = 200;
 
 /** Validates the options once, when the factory is called; throws a `TypeError` naming the option. */
 export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factory: string): NormalizedOptions<Req> {
-  const { error, value } = optionsSchema.validate(options);
-  if (error) throw new TypeError(`${factory}: invalid options: ${error.message}`);
+  const valid = isPlainValidOptions<Req>(options) ? options : validateWithJoi(options, factory);
+  const value = {
+    ...valid,
+    queueDeduplicationSeconds: valid.queueDeduplicationSeconds ?? ONE_DAY_SECONDS,
+    limit: valid.limit ?? DEFAULT_LIMIT,
+    timeoutMs: valid.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    respond: valid.respond ?? 'after-callback',
+    toleranceSeconds: valid.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+    dedupe: valid.dedupe && {
+      store: valid.dedupe.store,
+      ttlSeconds: valid.dedupe.ttlSeconds ?? ONE_DAY_SECONDS,
+      timeoutMs: valid.dedupe.timeoutMs ?? DEFAULT_DEDUPE_TIMEOUT_MS,
+    },
+  };
   // The answer can wait for timeoutMs and then for one bounded release of the dedupe key.
   if (value.dedupe && value.timeoutMs + value.dedupe.timeoutMs >= TENCENT_DEADLINE_MS) {
     throw new TypeError(
@@ -124,7 +64,7 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
     );
   }
   // The body is read within timeoutMs, which counts from the request's arrival.
-  if (value.bodyTimeoutMs > value.timeoutMs) {
+  if (value.bodyTimeoutMs !== undefined && value.bodyTimeoutMs > value.timeoutMs) {
     throw new TypeError(`${factory}: invalid options: "bodyTimeoutMs" must not be more than "timeoutMs"`);
   }
   // Durable mode answers OK only once the recall is stored; 'immediately' would answer before.
@@ -151,6 +91,15 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
       timeoutMs: value.dedupe.timeoutMs,
     },
   };
+}
+
+/** Options the plain check does not accept: Joi decides, and names the option that is wrong. */
+function validateWithJoi<Req>(options: unknown, factory: string): RecallWebhookOptions<Req> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { optionsSchema } = require('./options-schema') as typeof import('./options-schema');
+  const { error, value } = optionsSchema.validate(options);
+  if (error) throw new TypeError(`${factory}: invalid options: ${error.message}`);
+  return value as RecallWebhookOptions<Req>;
 }
 
 /**
