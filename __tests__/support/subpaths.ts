@@ -15,8 +15,3 @@ const ROOT = resolve(__dirname, '..', '..');
 export const SUBPATHS: readonly Subpath[] = JSON.parse(
   readFileSync(join(ROOT, 'lib', 'entries', 'subpaths.json'), 'utf8'),
 ) as Subpath[];
-
-/** The specifier a user imports: `tencent-chat-recall-webhook` or `tencent-chat-recall-webhook/node`. */
-export function specifierOf({ subpath }: Subpath): string {
-  return subpath === '.' ? 'tencent-chat-recall-webhook' : `tencent-chat-recall-webhook${subpath.slice(1)}`;
-}

@@ -2,6 +2,15 @@
 // as it loaded it, so this file itself never imports the package.
 const assert = require('node:assert/strict');
 
+/** The package's subpaths: check-consumer.mjs copies lib/entries/subpaths.json next to this file. */
+const SUBPATHS = require('./subpaths.json').map((entry) => ({
+  ...entry,
+  specifier:
+    entry.subpath === '.' ? 'tencent-chat-recall-webhook' : `tencent-chat-recall-webhook${entry.subpath.slice(1)}`,
+}));
+/** The one entry point that loads bullmq, an optional peer dependency. */
+const BULLMQ_ENTRY = 'bullmq';
+
 const SDK_APP_ID = 1400000000;
 const TOKEN = 'consumer-check-token';
 const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
@@ -132,4 +141,4 @@ async function checkFetchHandler(lib, testing) {
   );
 }
 
-module.exports = { checkBullmqExports, checkExports, checkExpress, checkFetchHandler };
+module.exports = { BULLMQ_ENTRY, SUBPATHS, checkBullmqExports, checkExports, checkExpress, checkFetchHandler };
