@@ -7,7 +7,7 @@ import { CallbackFailedError, EnqueueFailedError, RecallWebhookError, SdkAppIdMi
 import { normalizeOptions, type NormalizedOptions } from './options';
 import type { CallbackQuery } from '../protocol/query';
 import { enqueue } from '../delivery/queue';
-import { verifySignature, type SignatureCheck } from '../protocol/signature';
+import { createSignatureVerifier, type SignatureVerifier } from '../protocol/signature';
 import type { ErrorStage, RecallEvent, RecallWebhookOptions } from '../protocol/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:core');
@@ -72,10 +72,10 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   }
 
   // Built once: each app's Sign is checked against that app's tokens only.
-  const signatureChecks = new Map<string, SignatureCheck>(
+  const signatureChecks = new Map<string, SignatureVerifier>(
     [...options.tokensByApp].map(([id, tokens]) => [
       id,
-      { tokens, toleranceSeconds: options.toleranceSeconds, now: options.now },
+      createSignatureVerifier({ tokens, toleranceSeconds: options.toleranceSeconds, now: options.now }),
     ]),
   );
 
@@ -88,7 +88,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       }
       return;
     }
-    verifySignature(single(params, 'Sign'), single(params, 'RequestTime'), check);
+    check(single(params, 'Sign'), single(params, 'RequestTime'));
   }
 
   function report(error: unknown, stage: ErrorStage, event: RecallEvent, incoming: IncomingCallback<Req>): void {
