@@ -126,7 +126,7 @@ export function groupEvent(event: RecallEvent): GroupRecallEvent {
 
 /** What the rules that hold for every recall command need of one. */
 interface RecallKind {
-  /** Put before each case's name: empty for group recalls, whose case names predate issue 12. */
+  /** Put before each case's name: empty for group recalls, whose case names predate one-to-one recalls. */
   label: string;
   query: typeof query;
   signedQuery: typeof signedQuery;
@@ -171,10 +171,9 @@ const tokenOptions = { token: TOKEN, now: () => FIXED_NOW_MS };
 const JSON_TYPES: Array<string | undefined> = ['application/json'];
 const SECONDS = 1000;
 
-/** Rule 2: SdkAppid. */
+/** SdkAppid. */
 function appCases({ label, query, body }: RecallKind): Case[] {
   return [
-    // Rule 2: SdkAppid.
     {
       name: label + '403 when SdkAppid is missing',
       query: query({ SdkAppid: undefined }),
@@ -224,10 +223,9 @@ function appCases({ label, query, body }: RecallKind): Case[] {
   ];
 }
 
-/** Rule 3: the body. */
+/** The body. */
 function bodyCases({ label, query, body }: RecallKind): Case[] {
   return [
-    // Rule 3: the body.
     {
       name: label + '413 when the body is over the limit',
       options: { limit: 300 },
@@ -299,10 +297,9 @@ function bodyCases({ label, query, body }: RecallKind): Case[] {
   ];
 }
 
-/** Rule 5: the handler's outcome. */
+/** The handler's outcome. */
 function callbackCases({ label, query, body }: RecallKind): Case[] {
   return [
-    // Rule 5: onRecall's outcome.
     { name: label + 'OK when onRecall resolves', behaviour: 'resolve', query: query(), body: body(), expected: OK },
     {
       name: label + '500 with a generic ErrorInfo when onRecall throws',
@@ -335,10 +332,9 @@ function callbackCases({ label, query, body }: RecallKind): Case[] {
   ];
 }
 
-/** Rule 6: timeouts and respond. */
+/** Timeouts and respond. */
 function timeoutCases({ label, query, body, invalid }: RecallKind): Case[] {
   return [
-    // Rule 6: timeouts and respond.
     {
       name: label + 'acknowledges with OK at timeoutMs when onRecall is still running',
       behaviour: 'slow-resolve',
@@ -389,10 +385,9 @@ function timeoutCases({ label, query, body, invalid }: RecallKind): Case[] {
   ];
 }
 
-/** Issue 3: the token. */
+/** The token. */
 function tokenCases({ label, query, signedQuery, body }: RecallKind): Case[] {
   return [
-    // Issue 3: the token.
     {
       name: label + "Tencent's test vector is accepted",
       options: { token: 'xxxxyyyy', now: () => 1669872112000 },
@@ -742,7 +737,7 @@ const c2cCases: Case[] = [
 ];
 
 export const cases: Case[] = [
-  // Rule 1: claim only POST + CallbackCommand=Group.CallbackAfterRecallMsg; the rest goes on untouched.
+  // Claim only POST + CallbackCommand=Group.CallbackAfterRecallMsg; the rest goes on untouched.
   { name: 'claims a valid recall and answers OK', query: query(), body: body(), expected: OK },
   {
     name: 'passes on a POST of another CallbackCommand with its body unread',
@@ -769,7 +764,7 @@ export const cases: Case[] = [
   ...appCases(GROUP),
   ...bodyCases(GROUP),
 
-  // Rule 4: the schema, naming the field.
+  // The schema, naming the field.
   {
     name: '400 naming CallbackCommand when the body command differs from the query',
     query: query(),

@@ -1,4 +1,4 @@
-/** Issue 3: Tencent's Sign and RequestTime, checked directly. */
+/** Tencent's Sign and RequestTime, checked directly. */
 import { signRequestTime as exported } from '../../lib/entries';
 import { createSignatureVerifier, signRequestTime, verifySignature } from '../../lib/protocol/signature';
 import { SignatureVerificationError } from '../../lib/protocol/errors';
