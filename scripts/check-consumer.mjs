@@ -1,14 +1,15 @@
 // Checks the package the way a consumer meets it: builds and packs it, lints the
 // tarball with publint and @arethetypeswrong/cli, installs it into a temporary folder outside the
-// project, then there require()s and imports every entry point (lib/entries/subpaths.json), runs Express apps and the Fetch
-// handler through real requests on 127.0.0.1, and type-checks a TypeScript consumer under
-// moduleResolution node16 (as CommonJS and as an ES module) and bundler. Then, in a fresh ES module
-// project with TypeScript 7's `tsc --init` defaults and skipLibCheck off, it compiles every
-// TypeScript snippet of the README and docs/*.md with TypeScript 7 and with the project's own tsc,
-// and runs the ones marked `run` with node --test.
+// project, then there require()s and imports every entry point (lib/entries/subpaths.json), runs
+// Express apps and the Fetch handler through real requests on 127.0.0.1, and type-checks a
+// TypeScript consumer, Express 5 and Express 4 apps included, under moduleResolution node16 (as
+// CommonJS and as an ES module) and bundler. Then, in a fresh ES module project with TypeScript 7's
+// `tsc --init` defaults and skipLibCheck off, it compiles every TypeScript snippet of the README and
+// docs/*.md with TypeScript 7 and with the project's own tsc, and runs the ones marked `run` with
+// node --test.
 // A second consumer, with none of the optional peer dependencies installed (no Express, no bullmq),
-// type-checks every entry point but /bullmq without @types/express, runs the node:http listener and the Fetch handler, checks that the main entry
-// works without bullmq, and runs the CLI's send.
+// type-checks every entry point but /bullmq without @types/express, runs the node:http listener and
+// the Fetch handler, checks that the main entry works without bullmq, and runs the CLI's send.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
