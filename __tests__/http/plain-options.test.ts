@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { isPlainMemoryStoreOptions, validateWithJoi } from '../../lib/delivery/memory-store';
 import { normalizeOptions } from '../../lib/http/options';
 import { optionsSchema } from '../../lib/http/options-schema';
-import { isPlainValidOptions } from '../../lib/http/plain-options';
+import { DEDUPE_CHECKS, isPlainValidOptions, OPTION_CHECKS } from '../../lib/http/plain-options';
 import { memoryStore } from '../../lib/entries';
 import { EVERY_OPTIONAL_UNDEFINED } from '../support/options';
 
@@ -88,6 +88,21 @@ const optionsOrUnknown = fc.oneof(
 const schemaAccepts = (value: unknown) => optionsSchema.validate(value).error === undefined;
 
 describe('isPlainValidOptions, the check before Joi', () => {
+  // A new option goes into both, with its default in normalizeOptions: a default in the schema
+  // would apply only to options that went through Joi.
+  it('knows the options the schema knows, and the schema sets no defaults', () => {
+    const described = optionsSchema.describe() as {
+      keys: Record<string, { flags?: { default?: unknown }; keys?: Record<string, { flags?: object }> }>;
+    };
+    expect(Object.keys(OPTION_CHECKS).sort()).toEqual(Object.keys(described.keys).sort());
+    expect(Object.keys(DEDUPE_CHECKS).sort()).toEqual(Object.keys(described.keys.dedupe.keys ?? {}).sort());
+    const defaults = [
+      ...Object.entries(described.keys),
+      ...Object.entries(described.keys.dedupe.keys ?? {}).map(([name, key]) => [`dedupe.${name}`, key] as const),
+    ].filter(([, key]) => key.flags !== undefined && 'default' in key.flags);
+    expect(defaults.map(([name]) => name)).toEqual([]);
+  });
+
   it('never accepts options the Joi schema rejects, and they normalise as Joi’s output does', () => {
     let accepted = 0;
     fc.assert(

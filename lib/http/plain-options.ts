@@ -57,13 +57,14 @@ const hasMethods =
   (value) =>
     names.every((name) => typeof (value as Record<string, unknown> | null | undefined)?.[name] === 'function');
 
-const DEDUPE_CHECKS: Record<string, Check> = {
+export const DEDUPE_CHECKS: Readonly<Record<string, Check>> = {
   store: hasMethods('claim', 'release'),
   ttlSeconds: isUndefinedOr(isIntegerFrom1),
   timeoutMs: isUndefinedOr(isIntegerFrom1),
 };
 
-const OPTION_CHECKS: Record<string, Check> = {
+/** One check per option the schema knows; an option without one sends the options to Joi. */
+export const OPTION_CHECKS: Readonly<Record<string, Check>> = {
   sdkAppId: (value) => isSdkAppId(value) || isListOf(value, isSdkAppId),
   onRecall: isUndefinedOr(isFunction),
   onC2CRecall: isUndefinedOr(isFunction),
