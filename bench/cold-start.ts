@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RECALL_BODY, SDK_APP_ID, signedPath, TOKEN } from './fixtures';
+import type { Target } from './protocol';
 
 // This file runs as dist-bench/bench/cold-start.js.
 const ROOT = resolve(__dirname, '..', '..');
@@ -47,6 +48,8 @@ export const COLD_TARGETS: readonly ColdTarget[] = [
   { name: 'node', script: 'recall-node.cjs', entry: join(DIST, 'node.js'), yardsticks: [OCTOKIT_NODE, OCTOKIT] },
 ];
 const FLOOR = 'bare node';
+/** Each entry point's cold path, above bare Node, against the like-for-like @octokit/webhooks one. */
+const MAX_RATIO = 1.5;
 
 export interface ColdResult {
   name: string;
@@ -146,4 +149,19 @@ function printColdStart(results: readonly ColdResult[], runs: number): void {
     const figures = `${result.cpuMs.toFixed(1).padStart(6)} (${result.wallMs.toFixed(0)})`;
     console.log(`  ${result.name.padEnd(23)} ${figures}, ${above}${versus}${modules}`);
   }
+}
+
+/** The cold path target of each entry point, against its like-for-like yardstick (the first). */
+export function coldTargets(results: readonly ColdResult[]): Target[] {
+  return results.flatMap((result) => {
+    const [yardstick, ratio] = Object.entries(result.ratios ?? {})[0] ?? [];
+    if (yardstick === undefined || ratio === undefined) return [];
+    return [
+      {
+        target: `${result.name} cold path ≤ ${MAX_RATIO}× ${yardstick}'s, without Joi`,
+        measured: `${ratio.toFixed(2)}×${result.joiLoaded ? ', Joi loaded' : ''}`,
+        met: ratio <= MAX_RATIO && result.joiLoaded === false,
+      },
+    ];
+  });
 }
