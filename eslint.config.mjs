@@ -3,6 +3,38 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// lib/ is in wings whose imports point one way: protocol <- delivery <- http <- adapters, with
+// durable, testing and cli on top, and the public entry points over everything. Each wing lists the
+// wings it may import from.
+const WINGS = {
+  protocol: [],
+  delivery: ['protocol'],
+  http: ['protocol', 'delivery'],
+  adapters: ['protocol', 'delivery', 'http'],
+  reconcile: ['protocol', 'delivery', 'http'],
+  durable: ['protocol', 'delivery', 'reconcile'],
+  testing: ['protocol'],
+  cli: ['protocol', 'delivery', 'http', 'reconcile', 'durable', 'testing'],
+};
+
+const importDirection = Object.entries(WINGS).map(([wing, allowed]) => ({
+  files: [`lib/${wing}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            // Any other wing: a path that leaves this folder, unless into an allowed wing.
+            regex: allowed.length > 0 ? `^\\.\\./(?!(${allowed.join('|')})/)` : '^\\.\\./',
+            message: `lib/${wing}/ imports only from ${allowed.length > 0 ? allowed.map((other) => `lib/${other}/`).join(', ') : 'itself'}: imports point one way.`,
+          },
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['dist/', 'dist-bench/', 'coverage/', 'node_modules/'] },
   js.configs.recommended,
@@ -24,5 +56,6 @@ export default tseslint.config(
     // Tests spy on CommonJS module objects, which only require() hands out.
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  ...importDirection,
   prettier,
 );

@@ -19,6 +19,12 @@ export default defineConfig([
     format: ['cjs', 'esm'],
     // Shared chunks in CommonJS too, so that every entry point has the same error classes.
     splitting: true,
+    // Joi is required when first needed (an invalid body or options to explain), not imported with
+    // the package: ES modules get a `require` for it.
+    banner: ({ format }) =>
+      format === 'esm'
+        ? { js: "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);" }
+        : {},
     // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates.
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     // The two builds run side by side: cleaning spares the CLI's output.

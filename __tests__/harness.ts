@@ -123,7 +123,7 @@ export async function checkAnswer<Req>(
 ): Promise<void> {
   const { expected } = testCase;
   expect(answer.status).toBe(expected.status);
-  // Rule 7: exact content type and exactly the three fields.
+  // The answer: exact content type and exactly the three fields.
   expect(answer.contentType).toBe('application/json; charset=utf-8');
   // RFC 9110: a 401 carries a challenge; no other answer does.
   expect(answer.wwwAuthenticate).toBe(expected.status === 401 ? SIGN_CHALLENGE : null);

@@ -65,3 +65,10 @@ export type ServerRequest = { type: 'sample'; collectGarbage: boolean };
 
 export type ServerReply =
   { type: 'listening'; port: number } | { type: 'sample'; cpu: NodeJS.CpuUsage; memory: NodeJS.MemoryUsage };
+
+/** One of the targets a run checks and prints: met or MISSED, with the figure measured. */
+export interface Target {
+  target: string;
+  measured: string;
+  met: boolean;
+}

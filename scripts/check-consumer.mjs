@@ -1,15 +1,17 @@
 // Checks the package the way a consumer meets it: builds and packs it, lints the
 // tarball with publint and @arethetypeswrong/cli, installs it into a temporary folder outside the
-// project, then there require()s and imports the main, testing and bullmq entries, runs Express apps and the Fetch
-// handler through real requests on 127.0.0.1, and type-checks a TypeScript consumer under
-// moduleResolution node16 (as CommonJS and as an ES module) and bundler. Then, in a fresh ES module
-// project with TypeScript 7's `tsc --init` defaults and skipLibCheck off, it compiles every
-// TypeScript snippet of the README and docs/*.md with TypeScript 7 and with the project's own tsc,
-// and runs the ones marked `run` with node --test.
+// project, then there require()s and imports every entry point (lib/entries/subpaths.json), runs
+// Express apps and the Fetch handler through real requests on 127.0.0.1, and type-checks a
+// TypeScript consumer, Express 5 and Express 4 apps included, under moduleResolution node16 (as
+// CommonJS and as an ES module) and bundler. Then, in a fresh ES module project with TypeScript 7's
+// `tsc --init` defaults and skipLibCheck off, it compiles every TypeScript snippet of the README and
+// docs/*.md with TypeScript 7 and with the project's own tsc, and runs the ones marked `run` with
+// node --test.
 // A second consumer, with none of the optional peer dependencies installed (no Express, no bullmq),
-// type-checks and runs the node:http listener and the Fetch handler, checks that the main entry
-// works without bullmq, and runs the CLI's send. Then, for each framework subpath and supported
-// major, a consumer with only that framework installed type-checks and runs it.
+// type-checks every entry point but /bullmq without @types/express, runs the node:http listener and
+// the Fetch handler, checks that the main entry works without bullmq, and runs the CLI's send.
+// Then, for each framework subpath and supported major, a consumer with only that framework
+// installed type-checks and runs it.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,11 +19,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractSnippets } from './doc-snippets.mjs';
+import { subpaths as readSubpaths } from './subpaths.mjs';
 
 const TYPESCRIPT_7 = 'typescript@7';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'scripts', 'consumer');
+// The one list of subpaths: the checks below and the consumer scripts derive every entry point from it.
+const subpathsFile = join(root, 'lib', 'entries', 'subpaths.json');
+const subpaths = readSubpaths();
+const specifierOf = ({ subpath }) => `tencent-chat-recall-webhook${subpath === '.' ? '' : subpath.slice(1)}`;
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const installedVersion = (name) =>
   JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -117,6 +124,7 @@ try {
   for (const file of ['check.cjs', 'check.mjs', 'exercise.cjs', 'tsconfig.node16.json', 'tsconfig.bundler.json']) {
     copyFileSync(join(fixtures, file), join(consumer, file));
   }
+  copyFileSync(subpathsFile, join(consumer, 'subpaths.json'));
   copyFileSync(join(fixtures, 'consumer.ts'), join(consumer, 'consumer.ts'));
   copyFileSync(join(fixtures, 'consumer.ts'), join(consumer, 'consumer.mts'));
 
@@ -126,6 +134,7 @@ try {
     `express@${installedVersion('express')}`,
     `express4@npm:express@${installedVersion('express4')}`,
     `@types/express@${installedVersion('@types/express')}`,
+    `@types/express4@npm:@types/express@${installedVersion('@types/express4')}`,
     `@types/node@${installedVersion('@types/node')}`,
     // For the snippets: the recipe's test libraries, the Redis example's client, and TypeScript 7,
     // which the project itself cannot use (ts-jest needs TypeScript below 7).
@@ -277,7 +286,10 @@ function checkFrameworkAlone(work, tarball, { title, fixture, packages, absent, 
   );
 }
 
-/** The `/node` and `/fetch` entry points need neither Express nor its types, even with skipLibCheck off. */
+/**
+ * No entry point needs Express or its types, even with skipLibCheck off: entries.ts imports every
+ * one but /bullmq, whose declarations import those of bullmq, its own optional peer dependency.
+ */
 function checkWithoutExpress(work, tarball) {
   const consumer = join(work, 'no-express');
   mkdirSync(consumer);
@@ -285,6 +297,11 @@ function checkWithoutExpress(work, tarball) {
   for (const file of ['consumer.ts', 'tsconfig.json', 'check.cjs']) {
     copyFileSync(join(fixtures, 'no-express', file), join(consumer, file));
   }
+  copyFileSync(subpathsFile, join(consumer, 'subpaths.json'));
+  const entries = subpaths
+    .filter(({ name }) => name !== 'bullmq')
+    .map((entry) => `export * as ${entry.name}Entry from '${specifierOf(entry)}';\n`);
+  writeFileSync(join(consumer, 'entries.ts'), entries.join(''));
   run(
     'npm install <tarball> without Express',
     'npm',

@@ -41,7 +41,7 @@ function record(event: RecallEvent, req: Request): void {
 }
 
 function middleware(tokenRequired: boolean) {
-  return recallWebhook({
+  return recallWebhook<Request>({
     sdkAppId: SDK_APP_ID,
     token: tokenRequired ? TOKEN : undefined,
     toleranceSeconds: TOLERANCE_SECONDS,

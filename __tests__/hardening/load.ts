@@ -90,7 +90,7 @@ export async function mixedFlood(count: number, concurrency: number, seed: numbe
   const app = express();
   app.use(
     '/callback',
-    recallWebhook({
+    recallWebhook<express.Request>({
       sdkAppId: SDK_APP_ID,
       token: TOKEN,
       now: () => NOW,

@@ -1,4 +1,4 @@
-/** Rule 8: debug logging says why; it never prints a token or a signature. */
+/** Debug logging says why; it never prints a token or a signature. */
 import { format } from 'node:util';
 import createDebug from 'debug';
 import { createRecallHandler, memoryStore, type RecallQueue } from '../../lib/entries';

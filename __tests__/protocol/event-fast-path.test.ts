@@ -5,8 +5,12 @@
  */
 import fc from 'fast-check';
 import type Joi from 'joi';
-import { assertC2CRecallBody, c2cBodySchema, isPlainC2CRecallBody } from '../../lib/protocol/c2c-event';
-import { assertRecallBody, bodySchema, isPlainRecallBody } from '../../lib/protocol/group-event';
+import {
+  c2cRecallBodySchema as c2cBodySchema,
+  groupRecallBodySchema as bodySchema,
+} from '../../lib/protocol/body-schemas';
+import { assertC2CRecallBody, isPlainC2CRecallBody } from '../../lib/protocol/c2c-event';
+import { assertRecallBody, isPlainRecallBody } from '../../lib/protocol/group-event';
 import { InvalidBodyError } from '../../lib/entries';
 import { createC2CRecallEvent, createRecallEvent } from '../../lib/testing/index';
 import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../../lib/protocol/types';

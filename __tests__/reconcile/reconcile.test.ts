@@ -7,7 +7,7 @@ import type { ConnectionOptions, Queue, Worker } from 'bullmq';
 import { createRecallWorker } from '../../lib/durable/worker';
 import { memoryStore } from '../../lib/delivery/memory-store';
 import { ChatApiError } from '../../lib/reconcile/chat-api-client';
-import { GROUP_NO_PERMISSION, GROUP_NOT_FOUND } from '../../lib/reconcile/error-codes';
+import { GROUP_NO_PERMISSION, GROUP_NOT_FOUND } from '../../lib/protocol/chat-api-error-codes';
 import {
   C2C_HISTORY_COMMAND,
   GROUP_HISTORY_COMMAND,

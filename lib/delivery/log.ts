@@ -8,13 +8,34 @@ const CONSOLE_LOG: RecallLog = Object.freeze({
   error: (message: string) => console.error(message),
 });
 
-/** The `log` option with every level filled: what the user gave, the console for warn and error, silence below. */
+/**
+ * The `log` option with every level filled: the user's logger for the levels it has, called on
+ * the logger itself (pino's and winston's methods use `this`), the console's defaults for the rest.
+ */
 export function normalizeLog(log: Partial<RecallLog> | undefined): RecallLog {
-  if (!log) return CONSOLE_LOG;
-  // Called on the user's object, so a logger whose methods use `this` (pino, winston) works.
-  const levelOf = (level: keyof RecallLog) =>
-    typeof log[level] === 'function' ? (message: string) => log[level]!(message) : CONSOLE_LOG[level];
-  return { debug: levelOf('debug'), info: levelOf('info'), warn: levelOf('warn'), error: levelOf('error') };
+  return log ? new FilledLog(log) : CONSOLE_LOG;
+}
+
+class FilledLog implements RecallLog {
+  constructor(private readonly target: Partial<RecallLog>) {}
+
+  debug(message: string): void {
+    this.write('debug', message);
+  }
+  info(message: string): void {
+    this.write('info', message);
+  }
+  warn(message: string): void {
+    this.write('warn', message);
+  }
+  error(message: string): void {
+    this.write('error', message);
+  }
+
+  private write(level: keyof RecallLog, message: string): void {
+    if (typeof this.target[level] === 'function') this.target[level](message);
+    else CONSOLE_LOG[level](message);
+  }
 }
 
 export type LogLevel = 'warn' | 'error';

@@ -1,4 +1,3 @@
-import Joi from 'joi';
 import type { DedupeStore } from '../protocol/types';
 
 export interface MemoryStoreOptions {
@@ -6,20 +5,38 @@ export interface MemoryStoreOptions {
   max?: number | undefined;
 }
 
-const optionsSchema = Joi.object({
-  max: Joi.number().integer().min(1).default(10_000),
-})
-  .default()
-  .prefs({ errors: { label: 'path' } });
+const DEFAULT_MAX = 10_000;
+
+/** True only for options the schema below accepts as they are; the rest go to Joi. */
+export function isPlainMemoryStoreOptions(options: unknown): options is MemoryStoreOptions | undefined {
+  if (options === undefined) return true;
+  if (typeof options !== 'object' || options === null || Object.getPrototypeOf(options) !== Object.prototype) {
+    return false;
+  }
+  const keys = Reflect.ownKeys(options);
+  const { max } = options as Record<string, unknown>;
+  return (
+    keys.every((key) => key === 'max') && (max === undefined || (Number.isSafeInteger(max) && (max as number) >= 1))
+  );
+}
+
+/** Joi, loaded only for options the plain check does not accept, decides and names the option. */
+export function validateWithJoi(options: unknown): MemoryStoreOptions {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Joi = require('joi') as typeof import('joi');
+  const schema = Joi.object({ max: Joi.number().integer().min(1) }).prefs({ errors: { label: 'path' } });
+  const { error, value } = schema.validate(options);
+  if (error) throw new TypeError(`memoryStore: invalid options: ${error.message}`);
+  return value ?? {};
+}
 
 /**
  * A dedupe store in this process's memory: for a single instance. Keys expire after their TTL, and
  * beyond `max` keys the oldest claim is forgotten, so memory stays bounded.
  */
 export function memoryStore(options?: MemoryStoreOptions): DedupeStore {
-  const { error, value } = optionsSchema.validate(options);
-  if (error) throw new TypeError(`memoryStore: invalid options: ${error.message}`);
-  const max: number = value.max;
+  const valid = isPlainMemoryStoreOptions(options) ? options : validateWithJoi(options);
+  const max = valid?.max ?? DEFAULT_MAX;
   // Map iteration follows insertion order, and a key is re-inserted on every claim: oldest first.
   const expiries = new Map<string, number>();
 

@@ -1,8 +1,8 @@
 import bytes from 'bytes';
-import Joi from 'joi';
 import type { DeliverySettings } from '../delivery/deliver';
-import { deliveryKeys, deliverySettings, HANDLER_REQUIRED, type ValidatedDeliveryOptions } from '../delivery/options';
+import { deliverySettings } from '../delivery/options';
 import type { CallbackToken, RecallWebhookOptions } from '../protocol/types';
+import { isPlainValidOptions, TENCENT_DEADLINE_MS } from './plain-options';
 
 /** Options after validation and defaults, computed once per middleware. */
 export interface NormalizedOptions<Req> {
@@ -18,63 +18,30 @@ export interface NormalizedOptions<Req> {
   now: () => number;
 }
 
-const TENCENT_DEADLINE_MS = 2000;
 const DEFAULT_BODY_TIMEOUT_MS = 1000;
-
-export const sdkAppIdSchema = Joi.alternatives(
-  Joi.number().strict().integer().positive(),
-  Joi.string().pattern(/^[1-9]\d*$/, 'digits'),
-).messages({ 'alternatives.match': '{{#label}} must be a positive integer or a string of digits' });
-
-const byteSize = Joi.alternatives(
-  Joi.number().integer().positive(),
-  Joi.string().custom((value: string) => {
-    const parsed = bytes.parse(value);
-    if (parsed === null || !Number.isFinite(parsed) || parsed <= 0) throw new Error('not a size');
-    return parsed;
-  }),
-).messages({ 'alternatives.match': '{{#label}} must be a positive number of bytes or a size such as "100kb"' });
-
-const token = Joi.string().min(1);
-const tokenList = Joi.alternatives(token, Joi.array().items(token).min(1));
-// An object gives each app its own tokens; which keys it must have is checked against sdkAppId after.
-const tokenOption = Joi.alternatives().conditional(Joi.object(), {
-  then: Joi.object()
-    .pattern(/^[1-9]\d*$/, tokenList)
-    .min(1),
-  otherwise: tokenList.messages({
-    'alternatives.types': '{{#label}} must be a token, an array of tokens, or tokens keyed by SdkAppid',
-  }),
-});
-
-const optionsSchema = Joi.object({
-  ...deliveryKeys,
-  sdkAppId: Joi.alternatives(sdkAppIdSchema, Joi.array().items(sdkAppIdSchema).min(1)).required(),
-  limit: byteSize.default('100kb'),
-  bodyTimeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS),
-  timeoutMs: Joi.number().integer().min(1).less(TENCENT_DEADLINE_MS).default(1500),
-  respond: Joi.string().valid('after-callback', 'immediately').default('after-callback'),
-  token: tokenOption,
-  toleranceSeconds: Joi.number().integer().min(1).default(60),
-  now: Joi.function(),
-})
-  .or('onRecall', 'onC2CRecall', 'queue')
-  .messages(HANDLER_REQUIRED)
-  .required()
-  .prefs({ abortEarly: true, errors: { label: 'path' } });
+const DEFAULT_TIMEOUT_MS = 1500;
+const DEFAULT_LIMIT = '100kb';
+const DEFAULT_TOLERANCE_SECONDS = 60;
 
 /** Validates the options once, when the factory is called; throws a `TypeError` naming the option. */
 export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factory: string): NormalizedOptions<Req> {
-  const { error, value } = optionsSchema.validate(options);
-  if (error) throw new TypeError(`${factory}: invalid options: ${error.message}`);
+  const valid = isPlainValidOptions<Req>(options) ? options : validateWithJoi(options, factory);
+  const value = {
+    ...valid,
+    limit: valid.limit ?? DEFAULT_LIMIT,
+    timeoutMs: valid.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    respond: valid.respond ?? 'after-callback',
+    toleranceSeconds: valid.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+  };
+  const delivery = deliverySettings(value, value.respond);
   // The answer can wait for timeoutMs and then for one bounded release of the dedupe key.
-  if (value.dedupe && value.timeoutMs + value.dedupe.timeoutMs >= TENCENT_DEADLINE_MS) {
+  if (delivery.dedupe && value.timeoutMs + delivery.dedupe.timeoutMs >= TENCENT_DEADLINE_MS) {
     throw new TypeError(
       `${factory}: invalid options: timeoutMs + dedupe.timeoutMs must be less than ${TENCENT_DEADLINE_MS} (Tencent's deadline)`,
     );
   }
   // The body is read within timeoutMs, which counts from the request's arrival.
-  if (value.bodyTimeoutMs > value.timeoutMs) {
+  if (value.bodyTimeoutMs !== undefined && value.bodyTimeoutMs > value.timeoutMs) {
     throw new TypeError(`${factory}: invalid options: "bodyTimeoutMs" must not be more than "timeoutMs"`);
   }
   // Durable mode answers OK only once the recall is stored; 'immediately' would answer before.
@@ -84,7 +51,7 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
   const sdkAppIds: string[] = ([] as Array<number | string>).concat(value.sdkAppId).map(String);
   return {
     sdkAppIds: new Set(sdkAppIds),
-    delivery: deliverySettings(value as ValidatedDeliveryOptions<Req>, value.respond),
+    delivery,
     limit: typeof value.limit === 'number' ? value.limit : (bytes.parse(value.limit) as number),
     bodyTimeoutMs: value.bodyTimeoutMs ?? Math.min(DEFAULT_BODY_TIMEOUT_MS, value.timeoutMs),
     timeoutMs: value.timeoutMs,
@@ -92,6 +59,15 @@ export function normalizeOptions<Req>(options: RecallWebhookOptions<Req>, factor
     toleranceSeconds: value.toleranceSeconds,
     now: value.now ?? Date.now,
   };
+}
+
+/** Options the plain check does not accept: Joi decides, and names the option that is wrong. */
+function validateWithJoi<Req>(options: unknown, factory: string): RecallWebhookOptions<Req> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { optionsSchema } = require('./options-schema') as typeof import('./options-schema');
+  const { error, value } = optionsSchema.validate(options);
+  if (error) throw new TypeError(`${factory}: invalid options: ${error.message}`);
+  return value as RecallWebhookOptions<Req>;
 }
 
 /**

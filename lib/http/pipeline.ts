@@ -6,7 +6,7 @@ import { parseBody, type BodySource } from '../protocol/body';
 import { commandSpec, type CommandSpec } from '../protocol/commands';
 import { RecallWebhookError, SdkAppIdMismatchError } from '../protocol/errors';
 import type { CallbackQuery } from '../protocol/query';
-import { verifySignature, type SignatureCheck } from '../protocol/signature';
+import { createSignatureVerifier, type SignatureVerifier } from '../protocol/signature';
 import type { RecallWebhookOptions } from '../protocol/types';
 import { normalizeOptions, type NormalizedOptions } from './options';
 
@@ -74,10 +74,10 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   }
 
   // Built once: each app's Sign is checked against that app's tokens only.
-  const signatureChecks = new Map<string, SignatureCheck>(
+  const signatureChecks = new Map<string, SignatureVerifier>(
     [...options.tokensByApp].map(([id, tokens]) => [
       id,
-      { tokens, toleranceSeconds: options.toleranceSeconds, now: options.now },
+      createSignatureVerifier({ tokens, toleranceSeconds: options.toleranceSeconds, now: options.now }),
     ]),
   );
 
@@ -90,7 +90,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       }
       return;
     }
-    verifySignature(single(params, 'Sign'), single(params, 'RequestTime'), check);
+    check(single(params, 'Sign'), single(params, 'RequestTime'));
   }
 
   async function answerCallback(incoming: IncomingCallback<Req>, subject: Subject): Promise<Answer> {

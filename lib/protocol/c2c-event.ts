@@ -1,35 +1,25 @@
-import Joi from 'joi';
 import { C2C_RECALL_COMMAND, type C2CRecallCallbackBody, type C2CRecallEvent } from './types';
 import {
-  BODY_PREFERENCES,
   checkBody,
-  eventTime,
   isEventTime,
   isNonEmptyString,
   isNonNegativeSafeInteger,
   isPlainObject,
-  nonNegativeSafeInteger,
   withQueryFacts,
   type QueryFacts,
 } from './wire';
 
-export const c2cBodySchema = Joi.object({
-  CallbackCommand: Joi.string().valid(C2C_RECALL_COMMAND).required(),
-  From_Account: Joi.string().allow('').required(),
-  To_Account: Joi.string().allow('').required(),
-  MsgKey: Joi.string().required(),
-  UnreadMsgNum: nonNegativeSafeInteger,
-  EventTime: eventTime,
-})
-  .unknown(true)
-  .prefs(BODY_PREFERENCES);
-
 /** Throws an `InvalidBodyError` naming the first field that breaks the one-to-one recall schema. */
 export function assertC2CRecallBody(body: object): asserts body is C2CRecallCallbackBody {
-  checkBody(body, isPlainC2CRecallBody, c2cBodySchema);
+  checkBody(
+    body,
+    isPlainC2CRecallBody,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    () => (require('./body-schemas') as typeof import('./body-schemas')).c2cRecallBodySchema,
+  );
 }
 
-/** The fast path, as for group recalls: true only for a body the schema above accepts. */
+/** The fast path, as for group recalls: true only for a body the schema (body-schemas.ts) accepts. */
 export function isPlainC2CRecallBody(body: object): boolean {
   const fields = body as Record<string, unknown>;
   return (

@@ -1,45 +1,29 @@
-import Joi from 'joi';
 import { RECALL_COMMAND, type GroupRecallCallbackBody, type GroupRecallEvent } from './types';
 import {
-  BODY_PREFERENCES,
   checkBody,
-  eventTime,
   isEventTime,
   isNonEmptyString,
   isNonNegativeSafeInteger,
   isPlainObject,
-  nonNegativeSafeInteger,
   withQueryFacts,
   type QueryFacts,
 } from './wire';
 
-const recalledMessage = Joi.object({
-  MsgSeq: nonNegativeSafeInteger.required(),
-  MsgId: Joi.string().allow(''),
-}).unknown(true);
-
-export const bodySchema = Joi.object({
-  CallbackCommand: Joi.string().valid(RECALL_COMMAND).required(),
-  Operator_Account: Joi.string().allow('').required(),
-  Type: Joi.string().required(),
-  GroupId: Joi.string().required(),
-  MsgSeqList: Joi.array().items(recalledMessage).min(1).required(),
-  TopicId: Joi.string().allow(''),
-  EventTime: eventTime.required(),
-})
-  .unknown(true)
-  .prefs(BODY_PREFERENCES);
-
 /** Throws an `InvalidBodyError` naming the first field that breaks the event schema. */
 export function assertRecallBody(body: object): asserts body is GroupRecallCallbackBody {
-  checkBody(body, isPlainRecallBody, bodySchema);
+  checkBody(
+    body,
+    isPlainRecallBody,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    () => (require('./body-schemas') as typeof import('./body-schemas')).groupRecallBodySchema,
+  );
 }
 
 /**
- * The fast path: true only for a body the schema above accepts, checked without Joi, which costs
+ * The fast path: true only for a body the schema (body-schemas.ts) accepts, checked without Joi, which costs
  * most of a request's CPU time. It is stricter than the schema (plain objects and arrays only);
  * anything it does not accept goes to Joi, which decides and names the field.
- * __tests__/event-fast-path.test.ts checks that it never accepts what the schema rejects.
+ * __tests__/protocol/event-fast-path.test.ts checks that it never accepts what the schema rejects.
  */
 export function isPlainRecallBody(body: object): boolean {
   const fields = body as Record<string, unknown>;

@@ -1,35 +1,19 @@
-import Joi from 'joi';
+import type { ObjectSchema } from 'joi';
 import { InvalidBodyError } from './errors';
 
-/** Schema pieces and plain checks that every callback command's body shares. */
+/** Plain checks that every callback command's body shares. */
 
-export const nonNegativeSafeInteger = Joi.number().integer().min(0);
 const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER).length;
 const DIGITS = /^\d+$/;
 
-export const eventTime = Joi.alternatives(
-  nonNegativeSafeInteger,
-  Joi.string().custom((value: string, helpers) => (isSafeIntegerDigits(value) ? value : helpers.error('any.invalid'))),
-).messages({
-  'any.invalid': '{{#label}} must be a non-negative safe integer or a string of its digits',
-  'alternatives.match': '{{#label}} must be a non-negative safe integer or a string of its digits',
-  'alternatives.types': '{{#label}} must be a non-negative safe integer or a string of its digits',
-});
-
-/** Unknown fields are kept: Tencent adds fields as events evolve. */
-export const BODY_PREFERENCES: Joi.ValidationOptions = {
-  convert: false,
-  abortEarly: true,
-  errors: { label: 'path', wrap: { label: false } },
-};
-
 /**
- * Throws an `InvalidBodyError` naming the first field that breaks `schema`. The fast path, a plain
- * check that accepts only bodies the schema accepts, spares Joi's cost for well-formed bodies.
+ * Throws an `InvalidBodyError` naming the first field that breaks the schema. The fast path, a
+ * plain check that accepts only bodies the schema accepts, spares Joi's cost for well-formed
+ * bodies; `loadSchema` loads Joi only for a body the fast path does not accept.
  */
-export function checkBody(body: object, fastPath: (body: object) => boolean, schema: Joi.ObjectSchema): void {
+export function checkBody(body: object, fastPath: (body: object) => boolean, loadSchema: () => ObjectSchema): void {
   if (fastPath(body)) return;
-  const { error } = schema.validate(body);
+  const { error } = loadSchema().validate(body);
   if (error) throw new InvalidBodyError(`invalid body: ${error.message}`);
 }
 
@@ -38,7 +22,7 @@ export function isEventTime(value: unknown): boolean {
   return typeof value === 'string' && isSafeIntegerDigits(value);
 }
 
-function isSafeIntegerDigits(value: string): boolean {
+export function isSafeIntegerDigits(value: string): boolean {
   return value.length <= MAX_SAFE_DIGITS && DIGITS.test(value) && Number.isSafeInteger(Number(value));
 }
 

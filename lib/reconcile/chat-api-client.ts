@@ -6,9 +6,9 @@ import Joi from 'joi';
 // The file, not the package name: the package's manifest repeats keys ("main" twice), which strict
 // resolvers (Jest 30's among them) reject; Node and bundlers load the file either way.
 import { Api as UserSigApi } from 'tls-sig-api-v2/TLSSigAPIv2.js';
-import { sdkAppIdSchema } from '../http/options';
-import { FREQUENCY_LIMIT_ERROR_CODES } from './error-codes';
-import { DOCUMENTED_CALLS_PER_SECOND } from './rate-limits';
+import { sdkAppIdSchema } from '../http/options-schema';
+import { FREQUENCY_LIMIT_ERROR_CODES } from '../protocol/chat-api-error-codes';
+import { DOCUMENTED_CALLS_PER_SECOND } from '../protocol/chat-api-rate-limits';
 
 const debug = createDebug('tencent-chat-recall-webhook:chat-api');
 

@@ -1,7 +1,8 @@
 import createDebug from 'debug';
 import Joi from 'joi';
-import { createDelivery, type Delivery, type DeliveryOutcome } from '../delivery/deliver';
-import { deliveryKeys, deliverySettings, HANDLER_REQUIRED, type ValidatedDeliveryOptions } from '../delivery/options';
+import { createDelivery, type Delivery, type DeliveryOptions, type DeliveryOutcome } from '../delivery/deliver';
+import { deliverySettings } from '../delivery/options';
+import { deliveryKeys, HANDLER_REQUIRED } from '../delivery/options-schema';
 import {
   C2C_RECALL_COMMAND,
   RECALL_COMMAND,
@@ -182,7 +183,7 @@ export async function reconcileRecalls(options: ReconcileOptions): Promise<Recon
   const { error, value } = optionsSchema.validate(options);
   if (error) throw new TypeError(`${FACTORY}: invalid options: ${error.message}`);
   const delivery = createDelivery<ReconcileWindow>(
-    deliverySettings(value as ValidatedDeliveryOptions<ReconcileWindow>, 'after-callback'),
+    deliverySettings(value as DeliveryOptions<ReconcileWindow>, 'after-callback'),
   );
   requireTaker(delivery, options.groups, RECALL_COMMAND, '"groups"', '"onRecall"');
   requireTaker(delivery, options.conversations, C2C_RECALL_COMMAND, '"conversations"', '"onC2CRecall"');

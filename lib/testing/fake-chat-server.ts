@@ -16,8 +16,8 @@ import {
   REST_FREQUENCY_LIMIT,
   SDK_APP_ID_REQUIRED,
   SDK_APP_ID_UNKNOWN,
-} from '../reconcile/error-codes';
-import { DEFAULT_CALLS_PER_SECOND, DOCUMENTED_CALLS_PER_SECOND } from '../reconcile/rate-limits';
+} from '../protocol/chat-api-error-codes';
+import { DEFAULT_CALLS_PER_SECOND, DOCUMENTED_CALLS_PER_SECOND } from '../protocol/chat-api-rate-limits';
 import { C2C_RECALL_COMMAND, RECALL_COMMAND, type OptPlatform } from '../protocol/types';
 import { createCallbackQuery } from './index';
 import {

@@ -4,7 +4,7 @@
 // get_appid_group_list (/269/1614), get_group_info (/269/1616), group_msg_recall (/269/12341),
 // admin_msgwithdraw (/269/38980). Where the pages leave a behaviour open, the choice is said here.
 import { randomInt } from 'node:crypto';
-import { GROUP_INVALID_PARAMETER, GROUP_NO_PERMISSION, GROUP_NOT_FOUND } from '../reconcile/error-codes';
+import { GROUP_INVALID_PARAMETER, GROUP_NO_PERMISSION, GROUP_NOT_FOUND } from '../protocol/chat-api-error-codes';
 
 /** REST names (Private, ChatRoom) and the console's newer names for them (Work, Meeting). */
 export type FakeGroupType = 'Public' | 'Private' | 'ChatRoom' | 'AVChatRoom' | 'Community' | 'Work' | 'Meeting';

@@ -9,7 +9,7 @@ import {
   USER_SIG_MISMATCH,
   USER_SIG_SDK_APP_ID_MISMATCH,
   USER_SIG_UNPARSABLE,
-} from '../reconcile/error-codes';
+} from '../protocol/chat-api-error-codes';
 
 export interface UserSigCheck {
   sdkAppId: number;

@@ -1,16 +1,23 @@
 const assert = require('node:assert/strict');
 const lib = require('tencent-chat-recall-webhook');
 const testing = require('tencent-chat-recall-webhook/testing');
-const { checkBullmqExports, checkExports, checkExpress, checkFetchHandler, checkReconcile } = require('./exercise.cjs');
+const {
+  SUBPATHS,
+  checkBullmqExports,
+  checkExports,
+  checkExpress,
+  checkFetchHandler,
+  checkReconcile,
+} = require('./exercise.cjs');
 
 /** Modules loaded so far from the installed package `name`. */
 const modulesLoaded = (name) =>
   Object.keys(require.cache).filter((path) => new RegExp(`[\\\\/]node_modules[\\\\/]${name}[\\\\/]`).test(path));
 
 async function main() {
-  assert.match(require.resolve('tencent-chat-recall-webhook'), /dist[\\/]index\.js$/);
-  assert.match(require.resolve('tencent-chat-recall-webhook/testing'), /dist[\\/]testing\.js$/);
-  assert.match(require.resolve('tencent-chat-recall-webhook/bullmq'), /dist[\\/]bullmq\.js$/);
+  for (const { specifier, name } of SUBPATHS) {
+    assert.match(require.resolve(specifier), new RegExp(`dist[\\\\/]${name}\\.js$`), specifier);
+  }
   checkExports(lib, testing);
   await checkExpress(require('express'), lib, testing);
   await checkExpress(require('express4'), lib, testing);

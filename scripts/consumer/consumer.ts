@@ -1,6 +1,7 @@
 // Type-checked as CommonJS (consumer.ts) and as an ES module (consumer.mts, the same text) under
 // moduleResolution node16, and again under bundler. Nothing here runs.
 import express from 'express';
+import express4 from 'express4';
 import {
   C2C_RECALL_COMMAND,
   createRecallHandler,
@@ -61,6 +62,21 @@ export function describeRecall(event: AnyRecallEvent): string {
 
 const app = express();
 app.use('/tencent-chat/callback', recallWebhook(options));
+// Typed structurally: without a type argument, handlers see Node's request and Express 5 accepts it.
+app.post(
+  '/tencent-chat/plain',
+  recallWebhook({ sdkAppId: 1400000000, onRecall: (_event, req) => console.log(req.headers.host, req.originalUrl) }),
+);
+export const expressHandler: express.RequestHandler = recallWebhook({ sdkAppId: 1400000000, onRecall: () => {} });
+
+// Express 4 under its own types (@types/express 4 as @types/express4).
+const app4 = express4();
+app4.use('/tencent-chat/callback', recallWebhook<express4.Request>({ ...options4(), sdkAppId: 1400000000 }));
+app4.post('/tencent-chat/plain', recallWebhook({ sdkAppId: 1400000000, onC2CRecall: () => {} }));
+export const express4Handler: express4.RequestHandler = recallWebhook({ sdkAppId: 1400000000, onRecall: () => {} });
+function options4(): Omit<RecallWebhookOptions<express4.Request>, 'sdkAppId'> {
+  return { onRecall: (_event, req) => console.log(req.ip, req.get('host')) };
+}
 
 // Durable mode: a BullMQ Queue for the receiver, createRecallWorker for the workers.
 const queue = new Queue('tencent-chat-recalls', { connection: { host: '127.0.0.1', enableOfflineQueue: false } });
@@ -142,6 +158,8 @@ export const failedCode = (error: unknown): number | undefined =>
 recallWebhook({ onRecall: () => undefined });
 // @ts-expect-error onRecall receives only group recalls
 recallWebhook({ sdkAppId: 1, onRecall: (event: C2CRecallEvent) => event.msgKey });
+// @ts-expect-error without Express's request type as the type argument, handlers see Node's request
+recallWebhook({ sdkAppId: 1, onRecall: (_event, req) => req.get('host') });
 
 // @ts-expect-error secretKey is required
 createChatApiClient({ sdkAppId: 1400000000 });

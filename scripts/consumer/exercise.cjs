@@ -2,6 +2,20 @@
 // as it loaded it, so this file itself never imports the package.
 const assert = require('node:assert/strict');
 
+/** The package's subpaths: check-consumer.mjs copies lib/entries/subpaths.json next to this file. */
+/** Entries whose framework only their own consumers install (checkFrameworkAlone in check-consumer.mjs). */
+const FRAMEWORK_ENTRIES = ['fastify', 'koa', 'nestjs'];
+/** Every entry point but the framework ones, as a consumer names it. */
+const SUBPATHS = require('./subpaths.json')
+  .filter((entry) => !FRAMEWORK_ENTRIES.includes(entry.name))
+  .map((entry) => ({
+    ...entry,
+    specifier:
+      entry.subpath === '.' ? 'tencent-chat-recall-webhook' : `tencent-chat-recall-webhook${entry.subpath.slice(1)}`,
+  }));
+/** The one entry point that loads bullmq, an optional peer dependency. */
+const BULLMQ_ENTRY = 'bullmq';
+
 const SDK_APP_ID = 1400000000;
 const TOKEN = 'consumer-check-token';
 const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
@@ -178,4 +192,12 @@ async function checkReconcile(reconcile, testing) {
   }
 }
 
-module.exports = { checkBullmqExports, checkExports, checkExpress, checkFetchHandler, checkReconcile };
+module.exports = {
+  BULLMQ_ENTRY,
+  SUBPATHS,
+  checkBullmqExports,
+  checkExports,
+  checkExpress,
+  checkFetchHandler,
+  checkReconcile,
+};

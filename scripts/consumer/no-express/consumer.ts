@@ -1,6 +1,9 @@
 // A project that never installs Express or @types/express: the node:http listener and the Fetch
-// handler must type-check with skipLibCheck off. Run as well (check.cjs runs the compiled output).
+// handler must type-check with skipLibCheck off, imported from their own entry points and from the
+// package root. Run as well (check.cjs runs the compiled output). entries.ts, which
+// check-consumer.mjs writes from lib/entries/subpaths.json, imports every entry point.
 import { createServer } from 'node:http';
+import { createRecallHandler as createRootHandler, recallWebhook } from 'tencent-chat-recall-webhook';
 import { createRecallHandler, type RecallHandlerContext } from 'tencent-chat-recall-webhook/fetch';
 import {
   createRecallListener,
@@ -32,3 +35,11 @@ export const server = createServer((req, res) =>
 
 export const handler: (request: Request, context?: RecallHandlerContext) => Promise<Response | null> =
   createRecallHandler({ sdkAppId: '1400000000', onRecall: (event) => void recalled.push(event) });
+
+// From the root, as the README's Next.js route does; and the Express middleware on a plain server.
+export const rootHandler: (request: Request) => Promise<Response | null> = createRootHandler({
+  sdkAppId: 1400000000,
+  onC2CRecall: (event) => console.log(event.msgKey),
+});
+const middleware = recallWebhook({ sdkAppId: 1400000000, onRecall: (_event, req) => req.originalUrl });
+export const middlewareServer = createServer((req, res) => middleware(req, res, () => res.end()));

@@ -1,0 +1,1 @@
+// Bare Node: the floor every cold path is measured above.
