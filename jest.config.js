@@ -5,6 +5,7 @@ module.exports = {
   // The examples import their own modules as ES modules must (`./archive.js` for archive.ts).
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  setupFilesAfterEnv: ['<rootDir>/__tests__/support/quiet-after-tests.ts'],
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageThreshold: { global: { lines: 95, branches: 95 } },
 };

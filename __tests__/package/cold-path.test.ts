@@ -12,9 +12,10 @@ const ROOT = resolve(__dirname, '..', '..');
 const CHILD = join(__dirname, 'cold-path', 'child.mjs');
 const TESTING = join(ROOT, 'dist', 'testing.js');
 
-// Every entry point with an adapter (bullmq is the worker; testing the kit).
-const ADAPTER_ENTRIES = SUBPATHS.filter(({ name }) => !['testing', 'bullmq'].includes(name)).map(({ name }) => name);
-const cases = ADAPTER_ENTRIES.flatMap((name) => [`${name}.js`, `${name}.mjs`]);
+// The entry points a serverless function loads: the main one, /node and /fetch. The framework
+// entries run inside a framework's own start-up; the worker and the reconciler load Joi anyway.
+const COLD_PATH_ENTRIES = ['index', 'node', 'fetch'];
+const cases = COLD_PATH_ENTRIES.flatMap((name) => [`${name}.js`, `${name}.mjs`]);
 
 function runChild(mode: 'body' | 'options', file: string) {
   const output = execFileSync(process.execPath, [CHILD, mode, join(ROOT, 'dist', file), TESTING], {
@@ -31,8 +32,8 @@ function runChild(mode: 'body' | 'options', file: string) {
 
 beforeAll(requireBuild);
 
-it('covers every entry point with an adapter', () => {
-  expect(ADAPTER_ENTRIES.sort()).toEqual(['fetch', 'index', 'node']);
+it('names entry points that exist', () => {
+  expect(SUBPATHS.map(({ name }) => name)).toEqual(expect.arrayContaining(COLD_PATH_ENTRIES));
 });
 
 it.each(cases)('dist/%s answers a valid recall without Joi and loads it to explain an invalid body', (file) => {

@@ -29,7 +29,9 @@ describe.each(others)('$subpath', ({ source }) => {
     it('exports one adapter and the shared exports of the root, the same objects', () => {
       expect(adapters).toHaveLength(1);
       expect(Object.keys(entry).sort()).toEqual([...SHARED, ...adapters].sort());
-      for (const name of [...SHARED, ...adapters]) expect(entry[name]).toBe(root[name as keyof typeof root]);
+      for (const name of SHARED) expect(entry[name]).toBe(root[name as keyof typeof root]);
+      // /fastify and /koa have a recallWebhook of their own; /node and /fetch share the root's.
+      expect(typeof entry[adapters[0]]).toBe('function');
     });
   } else {
     it('is not an adapter entry: it shares no adapter with the root', () => {
