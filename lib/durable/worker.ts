@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import Joi from 'joi';
 import {
+  UnrecoverableError,
   Worker,
   type BackendFactory,
   type ConnectionOptions,
@@ -20,6 +21,13 @@ import {
 } from '../protocol/types';
 import { messageOf } from '../delivery/deliver';
 import { callHook, createFailureLog, normalizeLog } from '../delivery/log';
+import {
+  isTraced,
+  jobChannel,
+  TRACE_CONTEXT_FIELD,
+  type JobTraceContext,
+  type TraceCarrier,
+} from '../observability/channels';
 
 export { describeFailedJobs, retryFailedJobs, type FailedRecallJob } from './dead-letters';
 
@@ -124,8 +132,28 @@ export function createRecallWorker<
   async function processRecall(job: RecallJob): Promise<void> {
     const handler = Object.hasOwn(handlers, job.name) ? handlers[job.name] : undefined;
     if (!handler) throw unhandled(job);
-    await handler(job.data as never, job);
+    await handler(eventOf(job) as never, job);
     debug('processed job %s (%s)', job.id, job.name);
+  }
+
+  function traceJob(job: RecallJob): Promise<void> {
+    if (!isTraced(jobChannel)) return processRecall(job);
+    const trace: JobTraceContext = {
+      command: job.name,
+      jobId: job.id,
+      queueName,
+      attempt: job.attemptsMade + 1,
+      traceContext: (job.data as { [TRACE_CONTEXT_FIELD]?: TraceCarrier } | undefined)?.[TRACE_CONTEXT_FIELD],
+    };
+    return jobChannel.tracePromise(async () => {
+      try {
+        await processRecall(job);
+        trace.outcome = 'ok';
+      } catch (error) {
+        trace.outcome = willRetry(job, error) ? 'retry' : 'dead-letter';
+        throw error;
+      }
+    }, trace);
   }
 
   // Worker's overloads cannot be picked for a generic backend: one signature covers them all.
@@ -135,7 +163,7 @@ export function createRecallWorker<
     options: WorkerOptions<ConnectionOptionsType>,
     backend?: BackendFactory<B, ConnectionOptionsType>,
   ) => Worker<RecallEvent, void, string, B, JobProgress, ConnectionOptionsType>;
-  const worker = new RecallWorker(queueName, processRecall, bullmqOptions, backend);
+  const worker = new RecallWorker(queueName, traceJob, bullmqOptions, backend);
 
   worker.on('failed', (job, failure) => {
     if (!job) return;
@@ -164,6 +192,22 @@ export function createRecallWorker<
     failures.report('error', `worker error ${messageOf(failure)}`, `worker error: ${messageOf(failure)}`);
   });
   return worker;
+}
+
+/** The job's event, without the trace context the receiver may have added for the worker's subscribers. */
+function eventOf(job: RecallJob): RecallEvent {
+  const data = job.data as RecallEvent & { [TRACE_CONTEXT_FIELD]?: TraceCarrier };
+  if (data === null || typeof data !== 'object' || !Object.hasOwn(data, TRACE_CONTEXT_FIELD)) return data;
+  const event = { ...data };
+  delete event[TRACE_CONTEXT_FIELD];
+  return event;
+}
+
+/** BullMQ's own rule (Job#shouldRetryJob), seen from inside the processor. */
+function willRetry(job: RecallJob, error: unknown): boolean {
+  const unrecoverable =
+    error instanceof UnrecoverableError || (error as Error | undefined)?.name === 'UnrecoverableError';
+  return !unrecoverable && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
 }
 
 function unhandled(job: RecallJob): UnhandledRecallJobError {
