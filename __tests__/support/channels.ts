@@ -19,7 +19,7 @@ export interface ChannelRecording<Context> {
 }
 
 export function recordChannel<Context extends object>(
-  channel: TracingChannel<Context>,
+  channel: TracingChannel<unknown, Context>,
   onStart?: (context: Context) => void,
 ): ChannelRecording<Context> {
   const published: Array<Published<Context>> = [];

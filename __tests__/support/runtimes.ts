@@ -1,6 +1,6 @@
 /** One receiver per runtime (Express, node:http, Fetch), each answering real requests, for tests that compare them. */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createRecallHandler, createRecallListener, recallWebhook, type RecallWebhookOptions } from '../../lib/entries';
@@ -53,7 +53,7 @@ export const RUNTIMES: Runtime[] = [
   },
   {
     name: 'node:http',
-    start: (options) => serve(createServer(createRecallListener(options))),
+    start: (options) => serve(createServer(createRecallListener(options as RecallWebhookOptions<IncomingMessage>))),
   },
   {
     name: 'Fetch',

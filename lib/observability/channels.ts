@@ -86,15 +86,15 @@ export interface ReconcileTraceContext {
   error?: unknown;
 }
 
-export const callbackChannel: TracingChannel<CallbackTraceContext> = tracingChannel(CALLBACK_CHANNEL);
-export const jobChannel: TracingChannel<JobTraceContext> = tracingChannel(JOB_CHANNEL);
-export const reconcileChannel: TracingChannel<ReconcileTraceContext> = tracingChannel(RECONCILE_CHANNEL);
+export const callbackChannel: TracingChannel<unknown, CallbackTraceContext> = tracingChannel(CALLBACK_CHANNEL);
+export const jobChannel: TracingChannel<unknown, JobTraceContext> = tracingChannel(JOB_CHANNEL);
+export const reconcileChannel: TracingChannel<unknown, ReconcileTraceContext> = tracingChannel(RECONCILE_CHANNEL);
 
 /**
  * Whether anyone listens on any of the channel's events. `TracingChannel#hasSubscribers` is
  * missing before Node 20.13, so it is worked out from the five channels there.
  */
-export function isTraced(channel: TracingChannel<object>): boolean {
+export function isTraced(channel: TracingChannel<unknown, object>): boolean {
   const own = (channel as { hasSubscribers?: boolean }).hasSubscribers;
   if (own !== undefined) return own;
   return (
