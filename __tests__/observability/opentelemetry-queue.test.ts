@@ -3,7 +3,8 @@
  * that queued it, messaging attributes, and the job and dead-letter metrics.
  */
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ConnectionOptions, Queue, Worker } from 'bullmq';
+import { Queue, type ConnectionOptions, type Worker } from 'bullmq';
+import { BullMQOtel } from 'bullmq-otel';
 import { createRecallWorker } from '../../lib/durable/worker';
 import { ATTRIBUTES, METRICS } from '../../lib/entries/opentelemetry';
 import type { GroupRecallEvent } from '../../lib/entries';
@@ -47,9 +48,13 @@ describeWithRedis('OpenTelemetry across the queue', () => {
     await telemetry.shutdown();
   });
 
-  function startWorker(onRecall: (event: GroupRecallEvent) => unknown): Worker {
+  function startWorker(onRecall: (event: GroupRecallEvent) => unknown, options: object = {}): Worker {
     const connection = backend.workerConnection() as ConnectionOptions;
-    worker = createRecallWorker(queueName, onRecall, { connection, log: { error() {} } }) as unknown as Worker;
+    worker = createRecallWorker(queueName, onRecall, {
+      connection,
+      log: { error() {} },
+      ...options,
+    }) as unknown as Worker;
     return worker;
   }
 
@@ -73,7 +78,7 @@ describeWithRedis('OpenTelemetry across the queue', () => {
     const callback = telemetry.spans().find((span) => span.name === `recall callback ${COMMAND}`)!;
     expect(callback.attributes[ATTRIBUTES.outcome]).toBe('queued');
     expect(callback.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
-    const processed = telemetry.spans().find((span) => span.name === `process ${queueName}`)!;
+    const processed = telemetry.spans().find((span) => span.name === `recall job ${COMMAND}`)!;
     expect(processed.kind).toBe(SpanKind.CONSUMER);
     expect(processed.links.map((link) => link.context.spanId)).toEqual([callback.spanContext().spanId]);
     expect(processed.links[0].context.traceId).toBe(callback.spanContext().traceId);
@@ -118,5 +123,32 @@ describeWithRedis('OpenTelemetry across the queue', () => {
     expect(points(metrics.get(METRICS.deadLetters))).toEqual([
       { attributes: { [ATTRIBUTES.command]: COMMAND, 'messaging.destination.name': queueName }, value: 1 },
     ]);
+  });
+
+  it("works alongside BullMQ's own telemetry (bullmq-otel): the job's span inside BullMQ's, still linked to the callback", async () => {
+    const telemetryOption = { telemetry: new BullMQOtel({ tracerName: 'bullmq' }) };
+    const tracedQueue = new Queue(queueName, {
+      connection: backend.producerConnection() as ConnectionOptions,
+      ...telemetryOption,
+    });
+    try {
+      const receiver = await RUNTIMES[2].start({ sdkAppId: SDK_APP_ID, queue: tracedQueue });
+      expect((await receiver.post(queryString(query()), JSON.stringify(createRecallEvent()))).status).toBe(200);
+      await nextJob(
+        startWorker(() => {}, telemetryOption),
+        'completed',
+      );
+    } finally {
+      await tracedQueue.close();
+    }
+
+    const spans = telemetry.spans();
+    const callback = spans.find((span) => span.name === `recall callback ${COMMAND}`)!;
+    const processed = spans.find((span) => span.name === `recall job ${COMMAND}`)!;
+    const bullmqSpans = spans.filter((span) => span.instrumentationScope.name === 'bullmq');
+    expect(bullmqSpans.length).toBeGreaterThan(0);
+    const parent = spans.find((span) => span.spanContext().spanId === processed.parentSpanContext?.spanId);
+    expect(parent?.instrumentationScope.name).toBe('bullmq');
+    expect(processed.links.map((link) => link.context.spanId)).toEqual([callback.spanContext().spanId]);
   });
 });

@@ -38,6 +38,8 @@ export function startTelemetry(): TestTelemetry {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  // Global too, for libraries that take their tracer from the API, as BullMQ's telemetry does.
+  trace.setGlobalTracerProvider(tracerProvider);
   const reader = new CollectingReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   const instrumentation = instrumentRecallWebhook({ tracerProvider, meterProvider });

@@ -169,7 +169,7 @@ export function instrumentRecallWebhook(
         context.traceContext && trace.getSpanContext(propagation.extract(ROOT_CONTEXT, context.traceContext));
       const links: Link[] = linked ? [{ context: linked }] : [];
       const span = tracer.startSpan(
-        `process ${context.queueName}`,
+        `recall job ${context.command}`,
         {
           kind: SpanKind.CONSUMER,
           links,
