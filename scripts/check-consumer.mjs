@@ -82,6 +82,11 @@ try {
     // For the /bullmq entry and the durable-mode snippets: BullMQ and its Redis client.
     `bullmq@${installedVersion('bullmq')}`,
     `ioredis@${installedVersion('ioredis')}`,
+    // For the /opentelemetry entry and the observability snippets.
+    `@opentelemetry/api@${installedVersion('@opentelemetry/api')}`,
+    `@opentelemetry/sdk-metrics@${installedVersion('@opentelemetry/sdk-metrics')}`,
+    `@opentelemetry/exporter-prometheus@${installedVersion('@opentelemetry/exporter-prometheus')}`,
+    `bullmq-otel@${installedVersion('bullmq-otel')}`,
     TYPESCRIPT_7,
   ];
   run(
