@@ -9,7 +9,7 @@ import {
   SdkAppIdMismatchError,
   type CallbackTraceContext,
 } from '../../lib/entries';
-import { callbackChannel } from '../../lib/observability/channels';
+import { callbackChannel, isTraced } from '../../lib/observability/channels';
 import { body, OTHER_APP_ID, query, queryString, SDK_APP_ID, signedQuery, TOKEN } from '../cases';
 import { recordChannel, type ChannelRecording } from '../support/channels';
 import { RUNTIMES, type RunningReceiver } from '../support/runtimes';
@@ -131,3 +131,29 @@ describe.each(RUNTIMES.map((runtime) => [runtime.name, runtime] as const))(
     });
   },
 );
+
+describe('isTraced', () => {
+  const channel = (listening: string | undefined) =>
+    Object.fromEntries(
+      ['start', 'end', 'asyncStart', 'asyncEnd', 'error'].map((event) => [
+        event,
+        { hasSubscribers: event === listening },
+      ]),
+    ) as never;
+
+  it("works out whether anyone listens from the five channels where Node (before 20.13) lacks the TracingChannel's own", () => {
+    expect(isTraced(channel(undefined))).toBe(false);
+    for (const event of ['start', 'end', 'asyncStart', 'asyncEnd', 'error'])
+      expect(isTraced(channel(event))).toBe(true);
+  });
+
+  it("takes the TracingChannel's own answer where there is one", () => {
+    expect(isTraced(callbackChannel)).toBe(false);
+    const recording = recordChannel(callbackChannel);
+    try {
+      expect(isTraced(callbackChannel)).toBe(true);
+    } finally {
+      recording.stop();
+    }
+  });
+});

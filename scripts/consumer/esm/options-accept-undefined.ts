@@ -8,9 +8,11 @@ import type {
   DedupeOptions,
   MemoryStoreOptions,
   RecallHandlerContext,
+  ReadinessCheckOptions,
   RecallQueue,
   RecallWebhookOptions,
 } from 'tencent-chat-recall-webhook';
+import type { RecallWebhookInstrumentationOptions } from 'tencent-chat-recall-webhook/opentelemetry';
 import type { CallbackQueryOptions, RecallEventOverrides } from 'tencent-chat-recall-webhook/testing';
 
 type OptionalFieldsRejectingUndefined<T> = {
@@ -33,3 +35,5 @@ expectNone<OptionalFieldsRejectingUndefined<RecallHandlerContext>>();
 expectNone<OptionalFieldsRejectingUndefined<CallbackQueryOptions>>();
 expectNone<OptionalFieldsRejectingUndefined<RecallEventOverrides>>();
 expectNone<OptionalFieldsRejectingUndefined<RecallQueue>>();
+expectNone<OptionalFieldsRejectingUndefined<ReadinessCheckOptions>>();
+expectNone<OptionalFieldsRejectingUndefined<RecallWebhookInstrumentationOptions>>();
