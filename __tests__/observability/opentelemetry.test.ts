@@ -2,11 +2,13 @@
  * The /opentelemetry subpath with an in-memory SDK: a span per callback on every runtime, its
  * attributes and status, the metrics, a span per reconciliation pass, and nothing after disable().
  */
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { ATTRIBUTES, INSTRUMENTATION_NAME, METRICS } from '../../lib/entries/opentelemetry';
-import { traceReconcilePass } from '../../lib/observability/channels';
+import { metrics, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { ATTRIBUTES, INSTRUMENTATION_NAME, instrumentRecallWebhook, METRICS } from '../../lib/entries/opentelemetry';
+import { callbackChannel, traceReconcilePass } from '../../lib/observability/channels';
 import { body, OTHER_APP_ID, query, queryString, SDK_APP_ID } from '../cases';
 import { points, startTelemetry, type TestTelemetry } from '../support/opentelemetry';
+import { recordChannel } from '../support/channels';
+import { waitFor } from '../support/deliveries';
 import { RUNTIMES, type RunningReceiver } from '../support/runtimes';
 
 const APP = String(SDK_APP_ID);
@@ -112,5 +114,59 @@ describe('reconciliation passes', () => {
     expect(await traceReconcilePass(context, async () => 7)).toBe(7);
     expect(context).toEqual({ sdkAppId: APP });
     expect(telemetry.spans()).toEqual([]);
+  });
+});
+
+describe('edges', () => {
+  it('takes the global providers by default', async () => {
+    telemetry.instrumentation.disable();
+    metrics.setGlobalMeterProvider(telemetry.meterProvider);
+    const instrumentation = instrumentRecallWebhook();
+    try {
+      await traceReconcilePass({ sdkAppId: APP }, async (pass) => void (pass.recovered = 1));
+    } finally {
+      instrumentation.disable();
+    }
+    expect(telemetry.spans().map((span) => span.name)).toEqual(['reconcile recalls']);
+    expect(points((await telemetry.metrics()).get(METRICS.reconciledRecalls))).toEqual([
+      { attributes: { [ATTRIBUTES.sdkAppId]: APP }, value: 1 },
+    ]);
+  });
+
+  it('a callback under way when the instrumentation starts is counted, without a span', async () => {
+    telemetry.instrumentation.disable();
+    let release!: () => void;
+    const receiver = await RUNTIMES[2].start({
+      sdkAppId: SDK_APP_ID,
+      onRecall: () => new Promise<void>((resolve) => (release = resolve)),
+    });
+    // Someone else subscribed, so the callback is traced from its start.
+    const other = recordChannel(callbackChannel);
+    try {
+      const answered = receiver.post(queryString(query()), body());
+      await waitFor(() => release !== undefined);
+      const instrumentation = instrumentRecallWebhook({
+        tracerProvider: telemetry.tracerProvider,
+        meterProvider: telemetry.meterProvider,
+      });
+      release();
+      expect((await answered).status).toBe(200);
+      instrumentation.disable();
+    } finally {
+      other.stop();
+    }
+    expect(telemetry.spans()).toEqual([]);
+    expect(points((await telemetry.metrics()).get(METRICS.callbacks))).toHaveLength(1);
+    expect(points((await telemetry.metrics()).get(METRICS.callbackDuration))).toEqual([]);
+  });
+
+  it('a pass about no app, recovering nothing, failing with a non-Error', async () => {
+    await traceReconcilePass({}, async () => {});
+    await expect(traceReconcilePass({}, () => Promise.reject('gone'))).rejects.toBe('gone');
+    const [passed, failed] = telemetry.spans();
+    expect(passed.attributes).toEqual({ [ATTRIBUTES.recovered]: 0, [ATTRIBUTES.outcome]: 'ok' });
+    expect(failed.attributes['error.type']).toBe('string');
+    expect(failed.events).toEqual([]);
+    expect((await telemetry.metrics()).get(METRICS.reconciledRecalls)).toBeUndefined();
   });
 });

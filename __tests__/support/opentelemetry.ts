@@ -1,5 +1,5 @@
 /** An in-memory OpenTelemetry SDK: spans kept in memory, metrics collected on demand, contexts across awaits. */
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
@@ -24,6 +24,7 @@ class CollectingReader extends MetricReader {
 
 export interface TestTelemetry {
   tracerProvider: BasicTracerProvider;
+  meterProvider: MeterProvider;
   spans(): ReadableSpan[];
   /** Every metric the package's meter recorded so far, by name. */
   metrics(): Promise<Map<string, MetricData>>;
@@ -45,6 +46,7 @@ export function startTelemetry(): TestTelemetry {
   const instrumentation = instrumentRecallWebhook({ tracerProvider, meterProvider });
   return {
     tracerProvider,
+    meterProvider,
     instrumentation,
     spans: () => exporter.getFinishedSpans(),
     async metrics() {
@@ -59,6 +61,7 @@ export function startTelemetry(): TestTelemetry {
       context.disable();
       propagation.disable();
       trace.disable();
+      metrics.disable();
     },
   };
 }

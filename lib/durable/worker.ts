@@ -33,7 +33,10 @@ export { describeFailedJobs, retryFailedJobs, type FailedRecallJob } from './dea
 
 const debug = createDebug('tencent-chat-recall-webhook:bullmq');
 
-/** A job the middleware's `queue` option added: its name is the callback command, its data the event. */
+/**
+ * A job the middleware's `queue` option added: its name is the callback command, its data the event
+ * (with `traceContext` when a tracing subscriber asked for it; handlers get the event without it).
+ */
 export type RecallJob = Job<RecallEvent, unknown, string>;
 
 /** Processes one group recall; a rejection (or throw) fails the attempt, and BullMQ retries it. */
@@ -179,7 +182,7 @@ export function createRecallWorker<
     }
     if (!onError) return;
     callHook(
-      () => onError(failure, { stage, job, event: job.data }),
+      () => onError(failure, { stage, job, event: eventOf(job) }),
       (onErrorFailure) => {
         debug('onError threw: %O', onErrorFailure);
         failures.report('error', 'onError threw', `onError threw: ${messageOf(onErrorFailure)}`);

@@ -60,7 +60,7 @@ export interface RecallWebhookInstrumentationOptions {
 }
 
 export interface RecallWebhookInstrumentation {
-  /** Unsubscribes from the channels; spans under way are ended by whoever subscribes next, never. */
+  /** Unsubscribes from the channels: a span still open then is never ended, nor exported. */
   disable(): void;
 }
 
@@ -116,9 +116,9 @@ export function instrumentRecallWebhook(
     started.set(context, { span, startedAt: performance.now() });
   }
 
-  function finish(context: object, failed: boolean, error: unknown): Started | undefined {
+  function finish(context: object, failed: boolean, error: unknown): void {
     const run = started.get(context);
-    if (!run) return undefined;
+    if (!run) return;
     started.delete(context);
     if (failed) {
       run.span.setStatus({ code: SpanStatusCode.ERROR });
@@ -128,7 +128,6 @@ export function instrumentRecallWebhook(
       }
     }
     run.span.end();
-    return run;
   }
 
   const callback = {
@@ -193,7 +192,7 @@ export function instrumentRecallWebhook(
         [ATTRIBUTES.outcome]: context.outcome,
         'messaging.destination.name': context.queueName,
       };
-      started.get(context)?.span.setAttribute(ATTRIBUTES.outcome, context.outcome ?? 'unknown');
+      started.get(context)?.span.setAttributes({ [ATTRIBUTES.outcome]: context.outcome });
       instruments.jobs.add(1, attributes);
       if (context.outcome === 'dead-letter') {
         instruments.deadLetters.add(1, {
@@ -207,7 +206,7 @@ export function instrumentRecallWebhook(
 
   const reconcile = {
     start(context: ReconcileTraceContext) {
-      const attributes: Attributes = context.sdkAppId === undefined ? {} : { [ATTRIBUTES.sdkAppId]: context.sdkAppId };
+      const attributes = appAttributes(context.sdkAppId);
       begin(
         context,
         tracer.startSpan('reconcile recalls', { kind: SpanKind.INTERNAL, attributes }, otelContext.active()),
@@ -219,8 +218,7 @@ export function instrumentRecallWebhook(
         .get(context)
         ?.span.setAttributes({ [ATTRIBUTES.recovered]: recovered, [ATTRIBUTES.outcome]: context.outcome });
       if (recovered > 0) {
-        const attributes = context.sdkAppId === undefined ? {} : { [ATTRIBUTES.sdkAppId]: context.sdkAppId };
-        instruments.reconciledRecalls.add(recovered, attributes);
+        instruments.reconciledRecalls.add(recovered, appAttributes(context.sdkAppId));
       }
       finish(context, context.outcome === 'failed', context.error);
     },
@@ -245,6 +243,11 @@ function subscribe<Context extends object>(
 ): () => void {
   channel.subscribe(handlers as TracingChannelSubscribers<Context>);
   return () => void channel.unsubscribe(handlers as TracingChannelSubscribers<Context>);
+}
+
+/** A pass may be about no one app: then no attribute rather than an empty one. */
+function appAttributes(sdkAppId: string | undefined): Attributes {
+  return sdkAppId === undefined ? {} : { [ATTRIBUTES.sdkAppId]: sdkAppId };
 }
 
 function errorType(error: unknown): string {
