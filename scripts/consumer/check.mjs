@@ -4,6 +4,7 @@ import express from 'express';
 import * as lib from 'tencent-chat-recall-webhook';
 import * as testing from 'tencent-chat-recall-webhook/testing';
 import * as bullmq from 'tencent-chat-recall-webhook/bullmq';
+import * as opentelemetry from 'tencent-chat-recall-webhook/opentelemetry';
 import shared from './exercise.cjs';
 
 const require = createRequire(import.meta.url);
@@ -17,6 +18,7 @@ assert.deepEqual(Object.keys(testing).sort(), Object.keys(require('tencent-chat-
 assert.deepEqual(Object.keys(bullmq).sort(), Object.keys(require('tencent-chat-recall-webhook/bullmq')).sort());
 shared.checkExports(lib, testing);
 shared.checkBullmqExports(bullmq);
+shared.checkOpenTelemetryExports(opentelemetry);
 await shared.checkExpress(express, lib, testing);
 await shared.checkFetchHandler(lib, testing);
-console.log('import: main, testing and bullmq entries, Express app, Fetch handler');
+console.log('import: main, testing, bullmq and opentelemetry entries, Express app, Fetch handler');

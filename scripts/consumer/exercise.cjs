@@ -9,18 +9,24 @@ const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
 const MAIN_EXPORTS = [
   'BodyTimeoutError',
   'C2C_RECALL_COMMAND',
+  'CALLBACK_CHANNEL',
   'CallbackFailedError',
   'DEFAULT_JOB_OPTIONS',
   'DedupeStoreTimeoutError',
+  'EnqueueBackloggedError',
   'EnqueueFailedError',
   'EnqueueTimeoutError',
   'InvalidBodyError',
+  'JOB_CHANNEL',
   'PayloadTooLargeError',
   'RECALL_COMMAND',
+  'RECONCILE_CHANNEL',
   'RecallWebhookError',
   'SdkAppIdMismatchError',
   'SignatureVerificationError',
+  'TRACE_CONTEXT_FIELD',
   'UnsupportedEncodingError',
+  'createReadinessCheck',
   'createRecallHandler',
   'createRecallListener',
   'dedupeKey',
@@ -40,6 +46,8 @@ const TESTING_EXPORTS = [
 ];
 
 const BULLMQ_EXPORTS = ['UnhandledRecallJobError', 'createRecallWorker', 'describeFailedJobs', 'retryFailedJobs'];
+
+const OPENTELEMETRY_EXPORTS = ['ATTRIBUTES', 'INSTRUMENTATION_NAME', 'METRICS', 'instrumentRecallWebhook'];
 
 function runtimeNames(module) {
   return Object.keys(module)
@@ -69,6 +77,13 @@ function checkBullmqExports(bullmq) {
   const unhandled = new bullmq.UnhandledRecallJobError('toString', 'not a recall');
   assert.equal(unhandled.name, 'UnhandledRecallJobError');
   assert.equal(unhandled.jobName, 'toString');
+}
+
+/** The `/opentelemetry` entry as loaded: its exports, and instrumenting without an SDK (the API's no-ops). */
+function checkOpenTelemetryExports(opentelemetry) {
+  assert.deepEqual(runtimeNames(opentelemetry), OPENTELEMETRY_EXPORTS, 'opentelemetry entry exports');
+  assert.equal(opentelemetry.METRICS.callbacks, 'tencent_chat.callbacks');
+  opentelemetry.instrumentRecallWebhook().disable();
 }
 
 /** One real request through a tiny Express app on 127.0.0.1, then a GET it must pass on. */
@@ -132,4 +147,4 @@ async function checkFetchHandler(lib, testing) {
   );
 }
 
-module.exports = { checkBullmqExports, checkExports, checkExpress, checkFetchHandler };
+module.exports = { checkBullmqExports, checkExports, checkExpress, checkFetchHandler, checkOpenTelemetryExports };

@@ -7,6 +7,8 @@ import shared from './exercise.cjs';
 
 const require = createRequire(import.meta.url);
 const missingBullmq = (error) => /^(ERR_)?MODULE_NOT_FOUND$/.test(error.code) && /'bullmq'/.test(error.message);
+const missingApi = (error) =>
+  /^(ERR_)?MODULE_NOT_FOUND$/.test(error.code) && /'@opentelemetry\/api'/.test(error.message);
 
 assert.throws(() => require.resolve('bullmq'), { code: 'MODULE_NOT_FOUND' }, 'bullmq must not be installed here');
 
@@ -15,10 +17,14 @@ const testing = require('tencent-chat-recall-webhook/testing');
 shared.checkExports(lib, testing);
 await shared.checkFetchHandler(lib, testing);
 assert.throws(() => require('tencent-chat-recall-webhook/bullmq'), missingBullmq);
+assert.throws(() => require('tencent-chat-recall-webhook/opentelemetry'), missingApi);
 
 const esm = await import('tencent-chat-recall-webhook');
 const esmTesting = await import('tencent-chat-recall-webhook/testing');
 shared.checkExports(esm, esmTesting);
 await shared.checkFetchHandler(esm, esmTesting);
 await assert.rejects(import('tencent-chat-recall-webhook/bullmq'), missingBullmq);
-console.log('without bullmq: main and testing entries work (require and import); /bullmq fails for want of bullmq');
+await assert.rejects(import('tencent-chat-recall-webhook/opentelemetry'), missingApi);
+console.log(
+  'without bullmq: main and testing entries work (require and import); /bullmq and /opentelemetry fail for want of their peers',
+);
