@@ -12,8 +12,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { context } from '@opentelemetry/api';
+import { context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { build } from 'esbuild';
@@ -152,7 +153,9 @@ async function withOpenTelemetry(afterBundle: string, rounds: number, durationMs
     protected async onForceFlush(): Promise<void> {}
     protected async onShutdown(): Promise<void> {}
   }
+  // What an SDK sets up: the context manager, and the W3C propagator the job's trace context needs.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   // Every span sampled and recorded, then dropped: the cost of making them, not of exporting them.
   const tracerProvider = new BasicTracerProvider();
   const meterProvider = new MeterProvider({ readers: [new KeepingReader()] });
@@ -238,7 +241,7 @@ async function main(): Promise<void> {
   if (values.count) return countOne(values.count);
   const rounds = Number(values.rounds);
   const durationMs = Number(values.duration);
-  if (values.part === 'otel') return withOpenTelemetry(values.bundle!, rounds, durationMs);
+  if (values.part === 'otel') return withOpenTelemetry(resolve(values.bundle!), rounds, durationMs);
   if (!values.before) throw new Error('--before <git ref> names the commit to compare with');
   const bundles = await bundleBoth(values.before);
   await beforeAndAfter(bundles, rounds, durationMs);
