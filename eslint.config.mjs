@@ -8,13 +8,14 @@ import tseslint from 'typescript-eslint';
 // wings it may import from.
 const WINGS = {
   protocol: [],
-  delivery: ['protocol'],
-  http: ['protocol', 'delivery'],
-  adapters: ['protocol', 'delivery', 'http'],
-  reconcile: ['protocol', 'delivery', 'http'],
-  durable: ['protocol', 'delivery', 'reconcile'],
+  observability: ['protocol'],
+  delivery: ['protocol', 'observability'],
+  http: ['protocol', 'observability', 'delivery'],
+  adapters: ['protocol', 'observability', 'delivery', 'http'],
+  reconcile: ['protocol', 'observability', 'delivery', 'http'],
+  durable: ['protocol', 'observability', 'delivery', 'reconcile'],
   testing: ['protocol'],
-  cli: ['protocol', 'delivery', 'http', 'reconcile', 'durable', 'testing'],
+  cli: ['protocol', 'observability', 'delivery', 'http', 'reconcile', 'durable', 'testing'],
 };
 
 const importDirection = Object.entries(WINGS).map(([wing, allowed]) => ({

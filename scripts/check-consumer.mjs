@@ -147,6 +147,11 @@ try {
     `ioredis@${installedVersion('ioredis')}`,
     // For the Fastify snippet (the Koa and NestJS ones are compiled with only their framework installed).
     `fastify@${installedVersion('fastify')}`,
+    // For the /opentelemetry entry and the observability snippets.
+    `@opentelemetry/api@${installedVersion('@opentelemetry/api')}`,
+    `@opentelemetry/sdk-metrics@${installedVersion('@opentelemetry/sdk-metrics')}`,
+    `@opentelemetry/exporter-prometheus@${installedVersion('@opentelemetry/exporter-prometheus')}`,
+    `bullmq-otel@${installedVersion('bullmq-otel')}`,
     TYPESCRIPT_7,
   ];
   run(

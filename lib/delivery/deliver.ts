@@ -11,6 +11,7 @@ import type {
   RecallLog,
   RecallQueue,
 } from '../protocol/types';
+import type { TraceCarrier } from '../observability/channels';
 import { claimDelivery, UNGUARDED, type Claim, type NormalizedDedupe } from './dedupe';
 import { callHook, createFailureLog, isThenable } from './log';
 import { enqueue, type NormalizedQueue } from './queue';
@@ -64,6 +65,8 @@ export interface DeliveryContext<Req> {
   deadline?: number | undefined;
   /** Keeps a serverless runtime alive for work that goes on after `deliver` settled. */
   waitUntil?: ((work: Promise<unknown>) => void) | undefined;
+  /** The trace context a queued recall's job carries to the worker (see `TRACE_CONTEXT_FIELD`). */
+  traceContext?: TraceCarrier | undefined;
 }
 
 /** Hands a recall to its handler or to the queue, once, whoever it came from. */
@@ -165,7 +168,7 @@ export function createDelivery<Req>(settings: DeliverySettings<Req>): Delivery<R
         // With a fallback, the add gets half of what is left, so the handler still has time to
         // finish (and to be answered FAIL if it fails) before the answer must go out.
         const left = deadline - performance.now();
-        await enqueue(settings.queue as NormalizedQueue, event, handler ? left / 2 : left, context.label);
+        await enqueue(settings.queue as NormalizedQueue, event, handler ? left / 2 : left, context);
         return 'queued';
       } catch (error) {
         report(error, 'enqueue', event, context);

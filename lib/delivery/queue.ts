@@ -1,5 +1,6 @@
 import createDebug from 'debug';
 import { jobDeduplicationId } from '../protocol/recall-key';
+import { TRACE_CONTEXT_FIELD, type TraceCarrier } from '../observability/channels';
 import type { RecallEvent, RecallJobOptions, RecallQueue } from '../protocol/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:queue');
@@ -73,13 +74,24 @@ export class EnqueueTimeoutError extends Error {
   }
 }
 
+/** Who asks for the add: its name in debug lines, and the trace context its job should carry. */
+export interface EnqueueContext {
+  label: string;
+  traceContext?: TraceCarrier | undefined;
+}
+
 /**
  * Adds the recall as one job, named after its command, and resolves once the backend
  * acknowledged it; rejects when the add fails, takes longer than `waitMs` (`Infinity`: no limit)
  * or finds `maxPendingAdds` adds already waiting. Copies of one recall share a deduplication id,
  * so they become one job.
  */
-export function enqueue(settings: NormalizedQueue, event: RecallEvent, waitMs: number, label: string): Promise<void> {
+export function enqueue(
+  settings: NormalizedQueue,
+  event: RecallEvent,
+  waitMs: number,
+  { label, traceContext }: EnqueueContext,
+): Promise<void> {
   if (settings.pendingAdds >= settings.maxPendingAdds) {
     return Promise.reject(new EnqueueBackloggedError(settings.pendingAdds));
   }
@@ -88,12 +100,14 @@ export function enqueue(settings: NormalizedQueue, event: RecallEvent, waitMs: n
     ...settings.jobOptions,
     deduplication: { id, ttl: settings.deduplicationTtlMs },
   };
+  // The id is the event's, so a traced copy and an untraced one still become one job.
+  const data = traceContext ? { ...event, [TRACE_CONTEXT_FIELD]: traceContext } : event;
   settings.pendingAdds++;
   return new Promise((resolve, reject) => {
     const timer = Number.isFinite(waitMs)
       ? setTimeout(() => reject(new EnqueueTimeoutError(waitMs)), Math.max(0, waitMs))
       : undefined;
-    new Promise((added) => added(settings.queue.add(event.callbackCommand, event, options)))
+    new Promise((added) => added(settings.queue.add(event.callbackCommand, data, options)))
       .finally(() => settings.pendingAdds--)
       .then(
         () => {

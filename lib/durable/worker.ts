@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import Joi from 'joi';
 import {
+  UnrecoverableError,
   Worker,
   type BackendFactory,
   type ConnectionOptions,
@@ -20,6 +21,13 @@ import {
 } from '../protocol/types';
 import { messageOf } from '../delivery/deliver';
 import { callHook, createFailureLog, normalizeLog } from '../delivery/log';
+import {
+  isTraced,
+  jobChannel,
+  TRACE_CONTEXT_FIELD,
+  type JobTraceContext,
+  type TraceCarrier,
+} from '../observability/channels';
 
 export { describeFailedJobs, retryFailedJobs, type FailedRecallJob } from './dead-letters';
 
@@ -27,7 +35,8 @@ const debug = createDebug('tencent-chat-recall-webhook:bullmq');
 
 /**
  * A job the middleware's `queue` option (or a reconciliation pass) added: its name is the callback
- * command, its data the event.
+ * command, its data the event (with `traceContext` when a tracing subscriber asked for it; handlers
+ * get the event without it).
  */
 export type RecallJob = Job<AnyRecallEvent, unknown, string>;
 
@@ -131,8 +140,28 @@ export function createRecallWorker<
   async function processRecall(job: RecallJob): Promise<void> {
     const handler = Object.hasOwn(handlers, job.name) ? handlers[job.name] : undefined;
     if (!handler) throw unhandled(job);
-    await handler(job.data as never, job);
+    await handler(eventOf(job) as never, job);
     debug('processed job %s (%s)', job.id, job.name);
+  }
+
+  function traceJob(job: RecallJob): Promise<void> {
+    if (!isTraced(jobChannel)) return processRecall(job);
+    const trace: JobTraceContext = {
+      command: job.name,
+      jobId: job.id,
+      queueName,
+      attempt: job.attemptsMade + 1,
+      traceContext: (job.data as { [TRACE_CONTEXT_FIELD]?: TraceCarrier } | undefined)?.[TRACE_CONTEXT_FIELD],
+    };
+    return jobChannel.tracePromise(async () => {
+      try {
+        await processRecall(job);
+        trace.outcome = 'ok';
+      } catch (error) {
+        trace.outcome = willRetry(job, error) ? 'retry' : 'dead-letter';
+        throw error;
+      }
+    }, trace);
   }
 
   // Worker's overloads cannot be picked for a generic backend: one signature covers them all.
@@ -142,7 +171,7 @@ export function createRecallWorker<
     options: WorkerOptions<ConnectionOptionsType>,
     backend?: BackendFactory<B, ConnectionOptionsType>,
   ) => Worker<AnyRecallEvent, void, string, B, JobProgress, ConnectionOptionsType>;
-  const worker = new RecallWorker(queueName, processRecall, bullmqOptions, backend);
+  const worker = new RecallWorker(queueName, traceJob, bullmqOptions, backend);
 
   worker.on('failed', (job, failure) => {
     if (!job) return;
@@ -158,7 +187,7 @@ export function createRecallWorker<
     }
     if (!onError) return;
     callHook(
-      () => onError(failure, { stage, job, event: job.data }),
+      () => onError(failure, { stage, job, event: eventOf(job) }),
       (onErrorFailure) => {
         debug('onError threw: %O', onErrorFailure);
         failures.report('error', 'onError threw', `onError threw: ${messageOf(onErrorFailure)}`);
@@ -171,6 +200,22 @@ export function createRecallWorker<
     failures.report('error', `worker error ${messageOf(failure)}`, `worker error: ${messageOf(failure)}`);
   });
   return worker;
+}
+
+/** The job's event, without the trace context the receiver may have added for the worker's subscribers. */
+function eventOf(job: RecallJob): AnyRecallEvent {
+  const data = job.data as AnyRecallEvent & { [TRACE_CONTEXT_FIELD]?: TraceCarrier };
+  if (data === null || typeof data !== 'object' || !Object.hasOwn(data, TRACE_CONTEXT_FIELD)) return data;
+  const event = { ...data };
+  delete event[TRACE_CONTEXT_FIELD];
+  return event;
+}
+
+/** BullMQ's own rule (Job#shouldRetryJob), seen from inside the processor. */
+function willRetry(job: RecallJob, error: unknown): boolean {
+  const unrecoverable =
+    error instanceof UnrecoverableError || (error as Error | undefined)?.name === 'UnrecoverableError';
+  return !unrecoverable && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
 }
 
 function unhandled(job: RecallJob): UnhandledRecallJobError {

@@ -4,6 +4,24 @@ export { signRequestTime } from '../protocol/signature';
 export { DedupeStoreTimeoutError } from '../delivery/dedupe';
 export { dedupeKey, jobDeduplicationId } from '../protocol/recall-key';
 export { DEFAULT_JOB_OPTIONS, EnqueueBackloggedError, EnqueueTimeoutError } from '../delivery/queue';
+export {
+  createReadinessCheck,
+  type Readiness,
+  type ReadinessCheckOptions,
+  type ReadinessQueue,
+} from '../delivery/readiness';
+export {
+  CALLBACK_CHANNEL,
+  JOB_CHANNEL,
+  RECONCILE_CHANNEL,
+  TRACE_CONTEXT_FIELD,
+  type CallbackOutcome,
+  type CallbackTraceContext,
+  type JobOutcome,
+  type JobTraceContext,
+  type ReconcileTraceContext,
+  type TraceCarrier,
+} from '../observability/channels';
 export { memoryStore, type MemoryStoreOptions } from '../delivery/memory-store';
 export { redisStore, type RedisStoreClient } from '../delivery/redis-store';
 export {

@@ -8,6 +8,7 @@ import { RecallWebhookError, SdkAppIdMismatchError } from '../protocol/errors';
 import type { CallbackQuery } from '../protocol/query';
 import { createSignatureVerifier, type SignatureVerifier } from '../protocol/signature';
 import type { RecallWebhookOptions } from '../protocol/types';
+import { callbackChannel, isTraced, type CallbackTraceContext } from '../observability/channels';
 import { normalizeOptions, type NormalizedOptions } from './options';
 
 const debug = createDebug('tencent-chat-recall-webhook:core');
@@ -93,12 +94,17 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     check(single(params, 'Sign'), single(params, 'RequestTime'));
   }
 
-  async function answerCallback(incoming: IncomingCallback<Req>, subject: Subject): Promise<Answer> {
+  async function answerCallback(
+    incoming: IncomingCallback<Req>,
+    subject: Subject,
+    trace: CallbackTraceContext | undefined,
+  ): Promise<Answer> {
     // Reading the body and claiming the key count against timeoutMs too, so the answer still goes
     // out before Tencent's deadline.
     const answerBy = performance.now() + options.timeoutMs;
     const sdkAppId = checkSdkAppId(incoming.params);
     subject.text = `${incoming.command.command} for app ${sdkAppId}`;
+    if (trace) trace.sdkAppId = sdkAppId;
     authenticate(sdkAppId, incoming.params, incoming.label);
     const body = parseBody(await incoming.readBody(options.limit, options.bodyTimeoutMs), options.limit);
     const event = incoming.command.toEvent(body, {
@@ -107,12 +113,17 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
       optPlatform: incoming.params.get('OptPlatform') ?? undefined,
     });
     subject.text = incoming.command.identify(event);
-    await delivery.deliver(event, {
+    const outcome = await delivery.deliver(event, {
       request: incoming.request,
       label: incoming.label,
       deadline: answerBy,
       waitUntil: incoming.waitUntil,
+      traceContext: trace?.traceContext,
     });
+    if (trace) {
+      trace.outcome = outcome;
+      trace.status = OK_ANSWER.status;
+    }
     return OK_ANSWER;
   }
 
@@ -121,19 +132,32 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     // and the string only while debug lines are written.
     const numbered = debug.enabled ? { ...incoming, label: `${incoming.label} #${++received}` } : incoming;
     const subject: Subject = { text: incoming.command.command };
-    return answerCallback(numbered, subject).catch((error: unknown) => {
-      const answer =
-        error instanceof RecallWebhookError
-          ? failAnswer(error.status, error.message)
-          : failAnswer(500, 'internal error');
-      if (error instanceof RecallWebhookError) {
-        debug('%s: rejected with %d: %s', numbered.label, error.status, error.message);
-      } else {
-        debug('%s: internal error: %O', numbered.label, error);
-      }
-      reportFailAnswer(answer.status, error, subject.text, incoming.label);
-      return answer;
-    });
+    const answerFailure = (error: unknown) => failureAnswer(error, numbered.label, subject, incoming.label);
+    // The context is built only when someone listens: nothing more per request otherwise.
+    if (!isTraced(callbackChannel)) return answerCallback(numbered, subject, undefined).catch(answerFailure);
+    const trace: CallbackTraceContext = { command: incoming.command.command };
+    return callbackChannel
+      .tracePromise(async () => {
+        try {
+          return await answerCallback(numbered, subject, trace);
+        } catch (error) {
+          trace.status = statusOf(error);
+          trace.outcome = trace.status >= 500 ? 'failed' : 'rejected';
+          throw error;
+        }
+      }, trace)
+      .catch(answerFailure);
+  }
+
+  function failureAnswer(error: unknown, numberedLabel: string, subject: Subject, label: string): Answer {
+    const answer = failAnswer(statusOf(error), error instanceof RecallWebhookError ? error.message : 'internal error');
+    if (error instanceof RecallWebhookError) {
+      debug('%s: rejected with %d: %s', numberedLabel, error.status, error.message);
+    } else {
+      debug('%s: internal error: %O', numberedLabel, error);
+    }
+    reportFailAnswer(answer.status, error, subject.text, label);
+    return answer;
   }
 
   // A 5xx lost a recall Tencent will not send again; a 4xx refused a request that may not be one.
@@ -148,6 +172,10 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   }
 
   return { options, claims, handle };
+}
+
+function statusOf(error: unknown): number {
+  return error instanceof RecallWebhookError ? error.status : 500;
 }
 
 function single(params: CallbackQuery, name: string): string | undefined {

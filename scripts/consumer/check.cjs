@@ -8,6 +8,7 @@ const {
   checkExpress,
   checkFetchHandler,
   checkReconcile,
+  checkOpenTelemetryExports,
 } = require('./exercise.cjs');
 
 /** Modules loaded so far from the installed package `name`. */
@@ -26,15 +27,26 @@ async function main() {
   require('tencent-chat-recall-webhook/fetch');
   // bullmq is installed here, yet no other entry (the main and testing ones used in full above) loaded it.
   assert.deepEqual(modulesLoaded('bullmq'), [], 'an entry other than /bullmq loaded bullmq');
+  assert.deepEqual(
+    modulesLoaded('@opentelemetry[\\\\/]api'),
+    [],
+    'an entry other than /opentelemetry loaded @opentelemetry/api',
+  );
   checkBullmqExports(require('tencent-chat-recall-webhook/bullmq'));
   assert.notDeepEqual(modulesLoaded('bullmq'), [], 'the bullmq entry did not load bullmq');
+  checkOpenTelemetryExports(require('tencent-chat-recall-webhook/opentelemetry'));
+  assert.notDeepEqual(
+    modulesLoaded('@opentelemetry[\\\\/]api'),
+    [],
+    'the opentelemetry entry did not load @opentelemetry/api',
+  );
   // The UserSig signer, a dependency, is loaded by the reconcile entry only.
   assert.deepEqual(modulesLoaded('tls-sig-api-v2'), [], 'an entry other than /reconcile loaded tls-sig-api-v2');
   assert.match(require.resolve('tencent-chat-recall-webhook/reconcile'), /dist[\\/]reconcile\.js$/);
   await checkReconcile(require('tencent-chat-recall-webhook/reconcile'), testing);
   assert.notDeepEqual(modulesLoaded('tls-sig-api-v2'), [], 'the reconcile entry did not load tls-sig-api-v2');
   console.log(
-    'require(): main, testing, bullmq and reconcile entries, Express 5 and 4 apps, Fetch handler, fake Chat server; bullmq and tls-sig-api-v2 loaded only by their entries',
+    'require(): main, testing, bullmq, opentelemetry and reconcile entries, Express 5 and 4 apps, Fetch handler, fake Chat server; bullmq, @opentelemetry/api and tls-sig-api-v2 loaded only by their entries',
   );
 }
 

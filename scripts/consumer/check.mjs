@@ -5,6 +5,7 @@ import * as lib from 'tencent-chat-recall-webhook';
 import * as testing from 'tencent-chat-recall-webhook/testing';
 import * as bullmq from 'tencent-chat-recall-webhook/bullmq';
 import * as reconcile from 'tencent-chat-recall-webhook/reconcile';
+import * as opentelemetry from 'tencent-chat-recall-webhook/opentelemetry';
 import shared from './exercise.cjs';
 
 const require = createRequire(import.meta.url);
@@ -17,6 +18,7 @@ for (const { specifier, name } of shared.SUBPATHS) {
 }
 shared.checkExports(lib, testing);
 shared.checkBullmqExports(bullmq);
+shared.checkOpenTelemetryExports(opentelemetry);
 await shared.checkExpress(express, lib, testing);
 await shared.checkFetchHandler(lib, testing);
 await shared.checkReconcile(reconcile, testing);

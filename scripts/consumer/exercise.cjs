@@ -23,18 +23,24 @@ const OK = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
 const MAIN_EXPORTS = [
   'BodyTimeoutError',
   'C2C_RECALL_COMMAND',
+  'CALLBACK_CHANNEL',
   'CallbackFailedError',
   'DEFAULT_JOB_OPTIONS',
   'DedupeStoreTimeoutError',
+  'EnqueueBackloggedError',
   'EnqueueFailedError',
   'EnqueueTimeoutError',
   'InvalidBodyError',
+  'JOB_CHANNEL',
   'PayloadTooLargeError',
   'RECALL_COMMAND',
+  'RECONCILE_CHANNEL',
   'RecallWebhookError',
   'SdkAppIdMismatchError',
   'SignatureVerificationError',
+  'TRACE_CONTEXT_FIELD',
   'UnsupportedEncodingError',
+  'createReadinessCheck',
   'createRecallHandler',
   'createRecallListener',
   'dedupeKey',
@@ -62,6 +68,8 @@ const BULLMQ_EXPORTS = [
   'retryFailedJobs',
   'startRecallReconciler',
 ];
+
+const OPENTELEMETRY_EXPORTS = ['ATTRIBUTES', 'INSTRUMENTATION_NAME', 'METRICS', 'instrumentRecallWebhook'];
 
 function runtimeNames(module) {
   return Object.keys(module)
@@ -91,6 +99,13 @@ function checkBullmqExports(bullmq) {
   const unhandled = new bullmq.UnhandledRecallJobError('toString', 'not a recall');
   assert.equal(unhandled.name, 'UnhandledRecallJobError');
   assert.equal(unhandled.jobName, 'toString');
+}
+
+/** The `/opentelemetry` entry as loaded: its exports, and instrumenting without an SDK (the API's no-ops). */
+function checkOpenTelemetryExports(opentelemetry) {
+  assert.deepEqual(runtimeNames(opentelemetry), OPENTELEMETRY_EXPORTS, 'opentelemetry entry exports');
+  assert.equal(opentelemetry.METRICS.callbacks, 'tencent_chat.callbacks');
+  opentelemetry.instrumentRecallWebhook().disable();
 }
 
 /** One real request through a tiny Express app on 127.0.0.1, then a GET it must pass on. */
@@ -200,4 +215,5 @@ module.exports = {
   checkExpress,
   checkFetchHandler,
   checkReconcile,
+  checkOpenTelemetryExports,
 };

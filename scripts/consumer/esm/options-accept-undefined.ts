@@ -8,6 +8,7 @@ import type {
   DedupeOptions,
   MemoryStoreOptions,
   RecallHandlerContext,
+  ReadinessCheckOptions,
   RecallQueue,
   RecallWebhookOptions,
 } from 'tencent-chat-recall-webhook';
@@ -19,6 +20,7 @@ import type {
   FakeChatServerOptions,
   RecallEventOverrides,
 } from 'tencent-chat-recall-webhook/testing';
+import type { RecallWebhookInstrumentationOptions } from 'tencent-chat-recall-webhook/opentelemetry';
 
 type OptionalFieldsRejectingUndefined<T> = {
   [Field in keyof T]-?: object extends Pick<T, Field>
@@ -48,3 +50,5 @@ expectNone<OptionalFieldsRejectingUndefined<Parameters<FakeChatServer['sendGroup
 expectNone<OptionalFieldsRejectingUndefined<Parameters<FakeChatServer['recallGroupMessage']>[0]>>();
 expectNone<OptionalFieldsRejectingUndefined<Parameters<FakeChatServer['sendC2CMessage']>[0]>>();
 expectNone<OptionalFieldsRejectingUndefined<Parameters<FakeChatServer['deleteC2CMessage']>[0]>>();
+expectNone<OptionalFieldsRejectingUndefined<ReadinessCheckOptions>>();
+expectNone<OptionalFieldsRejectingUndefined<RecallWebhookInstrumentationOptions>>();

@@ -1,0 +1,72 @@
+import createDebug from 'debug';
+import Joi from 'joi';
+import { messageOf } from './deliver';
+
+const debug = createDebug('tencent-chat-recall-webhook:readiness');
+
+/**
+ * What the check needs of the receiver's queue: one cheap read that goes to its store. A BullMQ
+ * `Queue` on any backend has it (on Redis, one HEXISTS).
+ */
+export interface ReadinessQueue {
+  isPaused(): Promise<unknown>;
+}
+
+export interface ReadinessCheckOptions {
+  /** The queue the receiver stores recalls in (its `queue` option). */
+  queue: ReadinessQueue;
+  /** Not ready when the queue's store has not answered within this many ms. Default 1000. */
+  timeoutMs?: number | undefined;
+}
+
+export interface Readiness {
+  ready: boolean;
+  /** Why not, when not ready: the store's error message, which may name its host (for logs, not the public). */
+  reason?: string;
+}
+
+const optionsSchema = Joi.object({
+  queue: Joi.object({ isPaused: Joi.function().required() }).unknown(true).required(),
+  timeoutMs: Joi.number().integer().min(1).default(1000),
+}).prefs({ errors: { label: 'path' } });
+
+const READY: Readiness = Object.freeze({ ready: true });
+
+/**
+ * Whether the receiver can store recalls now, for a load balancer's health check: asks the queue's
+ * store one read and says not ready when it fails or is slower than `timeoutMs`. Checks that come
+ * while one is under way share its answer, so a frozen store is asked once, not once per probe.
+ */
+export function createReadinessCheck(options: ReadinessCheckOptions): () => Promise<Readiness> {
+  const { error, value } = optionsSchema.validate(options);
+  if (error) throw new TypeError(`createReadinessCheck: ${error.message}`);
+  const { queue, timeoutMs } = value as { queue: ReadinessQueue; timeoutMs: number };
+  let inFlight: Promise<Readiness> | undefined;
+
+  function probe(): Promise<Readiness> {
+    return new Promise<Readiness>((resolve) => {
+      const timer = setTimeout(
+        () => resolve({ ready: false, reason: `the queue's store did not answer within ${timeoutMs} ms` }),
+        timeoutMs,
+      );
+      new Promise((asked) => asked(queue.isPaused())).then(
+        () => {
+          clearTimeout(timer);
+          resolve(READY);
+        },
+        (failure: unknown) => {
+          clearTimeout(timer);
+          resolve({ ready: false, reason: `the queue's store failed: ${messageOf(failure)}` });
+        },
+      );
+    }).then((readiness) => {
+      if (!readiness.ready) debug('not ready: %s', readiness.reason);
+      return readiness;
+    });
+  }
+
+  return function checkReadiness(): Promise<Readiness> {
+    inFlight ??= probe().finally(() => (inFlight = undefined));
+    return inFlight;
+  };
+}
