@@ -137,7 +137,7 @@ export async function runReconcile(argv: readonly string[], io: CliIo): Promise<
     if (error) return usage(io, error.message);
     args = value as ReconcileArgs;
   } catch (error) {
-    if (!(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) throw error;
+    // parseArgs throws only for flags it does not know or values it cannot take.
     return usage(io, (error as Error).message);
   }
   if (args.group.length === 0 && args.c2c.length === 0) return usage(io, 'give at least one --group or --c2c');
