@@ -150,7 +150,7 @@ describe('the request', () => {
     expect(api.callsMade).toBe(2);
   });
 
-  it('rejects a command that is not "service/command" with a TypeError, sending nothing', async () => {
+  it('rejects a command that is not "service/command", or a body that is not an object, with a TypeError, sending nothing', async () => {
     const { port } = capture.address() as AddressInfo;
     const api = createChatApiClient({
       sdkAppId: SDK_APP_ID,
@@ -159,6 +159,9 @@ describe('the request', () => {
     });
     await expect(api.call('../admin', {})).rejects.toThrow(TypeError);
     await expect(api.call('openim/admin_getroammsg?x=1', {})).rejects.toThrow(TypeError);
+    await expect(api.call('openim/admin_getroammsg', undefined as unknown as object)).rejects.toThrow(
+      'body must be an object',
+    );
     expect(requests).toHaveLength(0);
     expect(api.callsMade).toBe(0);
   });

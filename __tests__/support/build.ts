@@ -17,6 +17,7 @@ export function requireBuild(): void {
     throw new Error(`${BUILT_CLI} is missing: run 'npm run build' (npm test does it first)`);
   }
   const libDir = join(ROOT, 'lib');
-  const newest = Math.max(...readdirSync(libDir).map((name) => statSync(join(libDir, name)).mtimeMs));
+  const sources = readdirSync(libDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts'));
+  const newest = Math.max(...sources.map((name) => statSync(join(libDir, name)).mtimeMs));
   if (newest > builtAt) throw new Error(`the build is older than lib/: run 'npm run build' (npm test does it first)`);
 }

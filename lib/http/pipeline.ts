@@ -93,7 +93,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     verifySignature(single(params, 'Sign'), single(params, 'RequestTime'), check);
   }
 
-  async function process(incoming: IncomingCallback<Req>, subject: Subject): Promise<Answer> {
+  async function answerCallback(incoming: IncomingCallback<Req>, subject: Subject): Promise<Answer> {
     // Reading the body and claiming the key count against timeoutMs too, so the answer still goes
     // out before Tencent's deadline.
     const answerBy = performance.now() + options.timeoutMs;
@@ -121,7 +121,7 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
     // and the string only while debug lines are written.
     const numbered = debug.enabled ? { ...incoming, label: `${incoming.label} #${++received}` } : incoming;
     const subject: Subject = { text: incoming.command.command };
-    return process(numbered, subject).catch((error: unknown) => {
+    return answerCallback(numbered, subject).catch((error: unknown) => {
       const answer =
         error instanceof RecallWebhookError
           ? failAnswer(error.status, error.message)

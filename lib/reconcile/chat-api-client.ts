@@ -170,6 +170,9 @@ export function createChatApiClient(options: ChatApiClientOptions): ChatApiClien
         `ChatApiClient.call: command must look like "service/command", got ${JSON.stringify(command)}`,
       );
     }
+    if (typeof body !== 'object' || body === null) {
+      throw new TypeError('ChatApiClient.call: body must be an object (at least {})');
+    }
     for (let attempt = 0; ; attempt++) {
       const answer = await send(command, body);
       if (answer.ActionStatus === 'OK') {

@@ -30,7 +30,7 @@ import {
 } from './fake-chat-store';
 import { decodeUserSig, userSigFailure } from './fake-chat-user-sig';
 
-export { GROUP_TYPES, RECALLED_FLAG, type FakeGroupType } from './fake-chat-store';
+export type { FakeGroupType } from './fake-chat-store';
 
 export interface FakeChatServerOptions {
   sdkAppId: number | string;
@@ -173,7 +173,7 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
   const calls: FakeChatCall[] = [];
   const webhookDeliveries: FakeWebhookDelivery[] = [];
   const pendingWebhooks = new Set<Promise<unknown>>();
-  const faults: Array<Required<Pick<FakeChatFault, 'times'>> & FakeChatFault> = [];
+  const faults: Array<FakeChatFault & { times: number }> = [];
   const callsThisSecond = new Map<string, { second: number; count: number }>();
 
   const commands: Record<string, CommandHandler> = {

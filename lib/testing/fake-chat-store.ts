@@ -6,8 +6,8 @@
 import { randomInt } from 'node:crypto';
 import { GROUP_INVALID_PARAMETER, GROUP_NO_PERMISSION, GROUP_NOT_FOUND } from '../reconcile/error-codes';
 
-export const GROUP_TYPES = ['Public', 'Private', 'ChatRoom', 'AVChatRoom', 'Community', 'Work', 'Meeting'] as const;
-export type FakeGroupType = (typeof GROUP_TYPES)[number];
+/** REST names (Private, ChatRoom) and the console's newer names for them (Work, Meeting). */
+export type FakeGroupType = 'Public' | 'Private' | 'ChatRoom' | 'AVChatRoom' | 'Community' | 'Work' | 'Meeting';
 
 /** A command's answer fields besides ActionStatus/ErrorCode/ErrorInfo. */
 export type AnswerFields = Record<string, unknown>;
@@ -30,7 +30,7 @@ const MAX_GROUP_INFO_IDS = 50;
 const MAX_GROUP_LIST_LIMIT = 10_000;
 const MAX_RECALL_SEQS = 10;
 /** MsgFlagBits of a recalled one-to-one message (admin_getroammsg). */
-export const RECALLED_FLAG = 8;
+const RECALLED_FLAG = 8;
 // group_msg_recall's per-message RetCode for a message that cannot be recalled; Tencent's
 // samples show 10030 in RecallRetList, which the fake uses for missing, deleted and expired messages.
 const RECALL_NOT_FOUND = 10030;

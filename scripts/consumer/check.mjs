@@ -4,6 +4,7 @@ import express from 'express';
 import * as lib from 'tencent-chat-recall-webhook';
 import * as testing from 'tencent-chat-recall-webhook/testing';
 import * as bullmq from 'tencent-chat-recall-webhook/bullmq';
+import * as reconcile from 'tencent-chat-recall-webhook/reconcile';
 import shared from './exercise.cjs';
 
 const require = createRequire(import.meta.url);
@@ -15,8 +16,10 @@ assert.match(import.meta.resolve('tencent-chat-recall-webhook/bullmq'), /dist\/b
 assert.deepEqual(Object.keys(lib).sort(), Object.keys(require('tencent-chat-recall-webhook')).sort());
 assert.deepEqual(Object.keys(testing).sort(), Object.keys(require('tencent-chat-recall-webhook/testing')).sort());
 assert.deepEqual(Object.keys(bullmq).sort(), Object.keys(require('tencent-chat-recall-webhook/bullmq')).sort());
+assert.deepEqual(Object.keys(reconcile).sort(), Object.keys(require('tencent-chat-recall-webhook/reconcile')).sort());
 shared.checkExports(lib, testing);
 shared.checkBullmqExports(bullmq);
 await shared.checkExpress(express, lib, testing);
 await shared.checkFetchHandler(lib, testing);
-console.log('import: main, testing and bullmq entries, Express app, Fetch handler');
+await shared.checkReconcile(reconcile, testing);
+console.log('import: main, testing, bullmq and reconcile entries, Express app, Fetch handler, fake Chat server');

@@ -14,7 +14,14 @@ import {
   type RecallEvent,
   type RecallWebhookOptions,
 } from 'tencent-chat-recall-webhook';
-import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from 'tencent-chat-recall-webhook/testing';
+import {
+  createC2CRecallEvent,
+  createCallbackQuery,
+  createRecallEvent,
+  startFakeChatServer,
+  type FakeChatServer,
+} from 'tencent-chat-recall-webhook/testing';
+import { ChatApiError, createChatApiClient, type ChatApiClient } from 'tencent-chat-recall-webhook/reconcile';
 import { createPostgresBackend, Queue, type Job } from 'bullmq';
 import {
   createRecallWorker,
@@ -111,11 +118,33 @@ export const c2cQuery: Record<string, string> = createCallbackQuery(1400000000, 
   callbackCommand: C2C_RECALL_COMMAND,
 });
 
+export async function readHistory(): Promise<number[]> {
+  const fake: FakeChatServer = await startFakeChatServer({
+    sdkAppId: 1400000000,
+    secretKey: 'key',
+    callbackUrl: undefined,
+  });
+  const client: ChatApiClient = createChatApiClient({ sdkAppId: 1400000000, secretKey: 'key', baseUrl: fake.baseUrl });
+  const answer = await client.call<{ RspMsgList: Array<{ MsgSeq: number }> }>(
+    'group_open_http_svc/group_msg_get_simple',
+    {
+      GroupId: fake.createGroup(),
+      ReqMsgNumber: 20,
+    },
+  );
+  return answer.RspMsgList.map((message) => message.MsgSeq);
+}
+export const failedCode = (error: unknown): number | undefined =>
+  error instanceof ChatApiError ? error.code : undefined;
+
 // Fails to compile (and so fails the check) if the package's types resolved to `any`.
 // @ts-expect-error sdkAppId is required
 recallWebhook({ onRecall: () => undefined });
 // @ts-expect-error onRecall receives only group recalls
 recallWebhook({ sdkAppId: 1, onRecall: (event: C2CRecallEvent) => event.msgKey });
+
+// @ts-expect-error secretKey is required
+createChatApiClient({ sdkAppId: 1400000000 });
 
 // @ts-expect-error the processor gets group recalls; one-to-one recalls go to onC2CRecall
 createRecallWorker('tencent-chat-recalls', (event: C2CRecallEvent) => event.msgKey, { connection: {} });

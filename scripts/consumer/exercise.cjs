@@ -37,7 +37,9 @@ const TESTING_EXPORTS = [
   'createMsgSeqList',
   'createRecallEvent',
   'signRequestTime',
+  'startFakeChatServer',
 ];
+const RECONCILE_EXPORTS = ['ChatApiError', 'ChatApiRequestError', 'DEFAULT_CHAT_API_BASE_URL', 'createChatApiClient'];
 
 const BULLMQ_EXPORTS = [
   'UnhandledRecallJobError',
@@ -138,4 +140,42 @@ async function checkFetchHandler(lib, testing) {
   );
 }
 
-module.exports = { checkBullmqExports, checkExports, checkExpress, checkFetchHandler };
+/**
+ * The `/reconcile` entry as loaded: its exports, and its client (signing with tls-sig-api-v2 as
+ * installed) reading history from the testing kit's fake Chat server, which checks the UserSig.
+ */
+async function checkReconcile(reconcile, testing) {
+  assert.deepEqual(runtimeNames(reconcile), RECONCILE_EXPORTS, 'reconcile entry exports');
+  const fake = await testing.startFakeChatServer({ sdkAppId: SDK_APP_ID, secretKey: 'consumer-key' });
+  try {
+    const groupId = fake.createGroup();
+    fake.sendGroupMessage({ groupId, from: 'user_a' });
+    const client = reconcile.createChatApiClient({
+      sdkAppId: SDK_APP_ID,
+      secretKey: 'consumer-key',
+      baseUrl: fake.baseUrl,
+    });
+    const history = await client.call('group_open_http_svc/group_msg_get_simple', {
+      GroupId: groupId,
+      ReqMsgNumber: 20,
+    });
+    assert.deepEqual(
+      history.RspMsgList.map((message) => message.MsgSeq),
+      [1],
+    );
+    const stranger = reconcile.createChatApiClient({
+      sdkAppId: SDK_APP_ID,
+      secretKey: 'other-key',
+      baseUrl: fake.baseUrl,
+    });
+    await assert.rejects(stranger.call('group_open_http_svc/get_group_info', { GroupIdList: [groupId] }), (error) => {
+      assert.ok(error instanceof reconcile.ChatApiError);
+      assert.equal(error.code, 70009);
+      return true;
+    });
+  } finally {
+    await fake.close();
+  }
+}
+
+module.exports = { checkBullmqExports, checkExports, checkExpress, checkFetchHandler, checkReconcile };

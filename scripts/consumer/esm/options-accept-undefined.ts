@@ -11,7 +11,14 @@ import type {
   RecallQueue,
   RecallWebhookOptions,
 } from 'tencent-chat-recall-webhook';
-import type { CallbackQueryOptions, RecallEventOverrides } from 'tencent-chat-recall-webhook/testing';
+import type { ChatApiClientOptions } from 'tencent-chat-recall-webhook/reconcile';
+import type {
+  CallbackQueryOptions,
+  FakeChatFault,
+  FakeChatServer,
+  FakeChatServerOptions,
+  RecallEventOverrides,
+} from 'tencent-chat-recall-webhook/testing';
 
 type OptionalFieldsRejectingUndefined<T> = {
   [Field in keyof T]-?: object extends Pick<T, Field>
@@ -33,3 +40,11 @@ expectNone<OptionalFieldsRejectingUndefined<RecallHandlerContext>>();
 expectNone<OptionalFieldsRejectingUndefined<CallbackQueryOptions>>();
 expectNone<OptionalFieldsRejectingUndefined<RecallEventOverrides>>();
 expectNone<OptionalFieldsRejectingUndefined<RecallQueue>>();
+expectNone<OptionalFieldsRejectingUndefined<ChatApiClientOptions>>();
+expectNone<OptionalFieldsRejectingUndefined<FakeChatServerOptions>>();
+expectNone<OptionalFieldsRejectingUndefined<FakeChatFault>>();
+expectNone<OptionalFieldsRejectingUndefined<NonNullable<Parameters<FakeChatServer['createGroup']>[0]>>>();
+expectNone<OptionalFieldsRejectingUndefined<Parameters<FakeChatServer['sendGroupMessage']>[0]>>();
+expectNone<OptionalFieldsRejectingUndefined<Parameters<FakeChatServer['recallGroupMessage']>[0]>>();
+expectNone<OptionalFieldsRejectingUndefined<Parameters<FakeChatServer['sendC2CMessage']>[0]>>();
+expectNone<OptionalFieldsRejectingUndefined<Parameters<FakeChatServer['deleteC2CMessage']>[0]>>();
