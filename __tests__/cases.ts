@@ -601,6 +601,7 @@ const CHINESE_SAMPLE =
 /** What both samples map to, whichever page's fields they carry. */
 const SAMPLE_EVENT = {
   callbackCommand: 'C2C.CallbackAfterMsgWithDraw',
+  source: 'webhook',
   sdkAppId: String(SDK_APP_ID),
   fromAccount: 'jared',
   toAccount: 'Jonh',
@@ -967,6 +968,7 @@ export const cases: Case[] = [
       const event = groupEvent(recalled);
       expect(event).toEqual({
         callbackCommand: 'Group.CallbackAfterRecallMsg',
+        source: 'webhook',
         sdkAppId: String(SDK_APP_ID),
         operatorAccount: 'admin',
         groupType: 'Community',

@@ -239,6 +239,22 @@ describe('reconcileRecalls with the receiver down', () => {
     expect(seen.events).toHaveLength(4);
   });
 
+  it('delivers anyway when the dedupe store fails, and says so through log', async () => {
+    const warnings: string[] = [];
+    const seen = recorder();
+    const broken = { claim: () => Promise.reject(new Error('store down')), release: () => Promise.resolve() };
+    const report = await pass({
+      ...seen.handlers,
+      groups: [filled.scenario.busyGroup],
+      conversations: undefined,
+      dedupe: { store: broken },
+      log: { warn: (line) => void warnings.push(line) },
+    });
+    expect(report.delivered).toBe(3);
+    expect(seen.events).toHaveLength(3);
+    expect(warnings).toEqual(Array(3).fill(expect.stringContaining('store down')));
+  });
+
   it('says what a handler threw even when it is not an Error', async () => {
     const report = await pass({
       groups: [filled.scenario.busyGroup],

@@ -8,6 +8,7 @@ import {
   type C2CHistoryMessage,
   type DedupeOptions,
   type GroupHistoryMessage,
+  type RecallLog,
   type RecallQueue,
   type ReconciledC2CRecallEvent,
   type ReconciledGroupRecallEvent,
@@ -80,6 +81,11 @@ export interface ReconcileOptions {
   queueCommands?: ReadonlyArray<typeof RECALL_COMMAND | typeof C2C_RECALL_COMMAND> | undefined;
   /** As the receiver's option: how many adds may wait for the queue at once. */
   queueMaxPendingAdds?: number | undefined;
+  /**
+   * As the receiver's option: where the delivery writes what a report cannot show (a dedupe store
+   * that failed, a queue that failed over to the handler). Default: warnings and errors to the console.
+   */
+  log?: Partial<RecallLog> | undefined;
   /** The receiver's dedupe store, so a recall it (or an earlier pass) delivered is not delivered again. */
   dedupe?: DedupeOptions | undefined;
   /** The app's recall time limit, in seconds; default 120 (Tencent's default). */
@@ -140,11 +146,8 @@ const iterable = Joi.any().custom((value: unknown) => {
   return value;
 }, 'iterable');
 
-// The receiver's delivery options, checked the same way; reconciliation reports failures rather
-// than calling onError or writing log lines.
-const DELIVERY_KEYS = Object.fromEntries(
-  Object.entries(deliveryKeys).filter(([name]) => name !== 'onError' && name !== 'log'),
-);
+// The receiver's delivery options, checked the same way, but onError: a pass reports its failures.
+const DELIVERY_KEYS = Object.fromEntries(Object.entries(deliveryKeys).filter(([name]) => name !== 'onError'));
 
 const optionsSchema = Joi.object({
   client: Joi.object({ sdkAppId: Joi.number().integer().positive().required(), call: Joi.function().required() })
@@ -398,6 +401,9 @@ class Pass {
     const found: FoundRecall = { event, outcome: 'failed' };
     this.report.recalls.push(found);
     try {
+      // The delivery's types speak of webhook events, those a receiver's onError hears of; a pass
+      // takes no onError, and the delivery (its log lines too) reads only the command and the
+      // key's fields, which both sources share.
       found.outcome = await this.delivery.deliver(event as never, {
         request: this.window,
         label: `reconcile ${describe(conversation)}`,
