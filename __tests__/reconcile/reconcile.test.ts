@@ -255,6 +255,21 @@ describe('reconcileRecalls with the receiver down', () => {
     expect(warnings).toEqual(Array(3).fill(expect.stringContaining('store down')));
   });
 
+  it('stops paging a group whose history does not go back', async () => {
+    const { fake } = filled.app;
+    const page = {
+      ActionStatus: 'OK',
+      ErrorCode: 0,
+      ErrorInfo: '',
+      RspMsgList: [{ From_Account: 'alice', IsPlaceMsg: 2, MsgSeq: 50, MsgTimeStamp: Math.floor(Date.now() / 1000) }],
+    };
+    fake.injectFault({ command: GROUP_HISTORY_COMMAND, rawBody: JSON.stringify(page), times: 2 });
+    const seen = recorder();
+    const report = await pass({ ...seen.handlers, groups: ['@TGS#stuck'], conversations: undefined });
+    expect(report.calls).toBe(2);
+    expect(seen.ids()).toEqual(['group @TGS#stuck/ 50']);
+  });
+
   it('says what a handler threw even when it is not an Error', async () => {
     const report = await pass({
       groups: [filled.scenario.busyGroup],

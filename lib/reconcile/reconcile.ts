@@ -198,7 +198,8 @@ export async function reconcileRecalls(options: ReconcileOptions): Promise<Recon
     until,
     readFrom: new Date(since.getTime() - value.recallTimeLimitSeconds * 1000),
   };
-  const pass = new Pass(value.client, delivery, window);
+  // The caller's client itself, not Joi's copy of it: its state (the call spacing) is shared.
+  const pass = new Pass(options.client, delivery, window);
   if (options.groups !== undefined) {
     await forEachConcurrently(options.groups, value.concurrency, (item) => pass.readGroup(toGroup(item)));
   }
@@ -226,8 +227,9 @@ function requireTaker(
 
 function toGroup(item: unknown): { groupId: string; topicId?: string } {
   const { error } = groupItem.validate(item);
-  if (error)
+  if (error) {
     throw new TypeError(`${FACTORY}: a group must be a GroupId or { groupId, topicId? }, got ${JSON.stringify(item)}`);
+  }
   if (typeof item === 'string') return { groupId: item };
   const { groupId, topicId } = item as { groupId: string; topicId?: string };
   return topicId === undefined ? { groupId } : { groupId, topicId };
@@ -298,14 +300,18 @@ class Pass {
           ...(group.topicId !== undefined && { TopicId: group.topicId }),
           ...(reqMsgSeq !== undefined && { ReqMsgSeq: reqMsgSeq }),
         });
-        const messages = page.RspMsgList ?? [];
+        // Only what was asked for: an answer that ignored ReqMsgSeq would repeat a page forever.
+        const messages = (page.RspMsgList ?? []).filter(
+          (message) => reqMsgSeq === undefined || message.MsgSeq <= reqMsgSeq,
+        );
         for (const message of messages) {
           if (message.IsPlaceMsg === IS_PLACE_MSG_RECALLED && this.inWindow(message.MsgTimeStamp)) {
             await this.deliver(conversation, this.groupEvent(group, message));
           }
         }
         const lowestSeq = Math.min(...messages.map((message) => message.MsgSeq));
-        if (messages.length === 0 || lowestSeq <= 1 || this.reachedStart(messages)) break;
+        const atStart = messages.length === 0 || !Number.isSafeInteger(lowestSeq) || lowestSeq <= 1;
+        if (atStart || this.reachedStart(messages)) break;
         reqMsgSeq = lowestSeq - 1;
       }
       this.report.scanned.groups += 1;
