@@ -12,6 +12,7 @@ const MAIN_EXPORTS = [
   'CallbackFailedError',
   'DEFAULT_JOB_OPTIONS',
   'DedupeStoreTimeoutError',
+  'EnqueueBackloggedError',
   'EnqueueFailedError',
   'EnqueueTimeoutError',
   'InvalidBodyError',
