@@ -1,5 +1,8 @@
 /** The simulator's logic, run in-process against a real server on loopback. */
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, run } from '../../lib/cli/index';
@@ -295,6 +298,34 @@ describe('send reports why an answer is not a success, in one line, with exit 1'
     const answerLines = stdout.split('\n').filter((line) => line.startsWith('< '));
     expect(answerLines[0]).toBe('< HTTP 404 Not Found');
     expect(answerLines).toContain('< <pre>Cannot POST /nowhere</pre>');
+  });
+
+  /** Sends to a server that answers `answer` as it is, and closes it. */
+  async function sendTo(answer: string): Promise<Outcome> {
+    const answering = createServer((_request, response) => response.end(answer));
+    answering.listen(0, '127.0.0.1');
+    await once(answering, 'listening');
+    try {
+      return await cli('send', `http://127.0.0.1:${(answering.address() as AddressInfo).port}/`);
+    } finally {
+      answering.close();
+    }
+  }
+
+  it('escapes the control characters of an answer, so that it cannot drive the terminal or forge a line', async () => {
+    const { code, stdout, stderr } = await sendTo('{"ActionStatus":"FAIL"}\r\n\u001b[31mred\u202e');
+    expect(code).toBe(EXIT_FAILED);
+    expect(stdout.split('\n').filter((line) => line.startsWith('< '))).toEqual([
+      '< HTTP 200 OK',
+      '< {"ActionStatus":"FAIL"}\\r',
+      '< \\x1b[31mred\\u202e',
+    ]);
+    expect(stderr).toBe('tencent-chat-recall-webhook: the answer is not JSON (HTTP 200)');
+  });
+
+  it('escapes the control characters of an ErrorInfo', async () => {
+    const { stderr } = await sendTo('{"ActionStatus":"FAIL","ErrorInfo":"no\\n\\u001b[2Kforged","ErrorCode":1}');
+    expect(stderr).toBe('tencent-chat-recall-webhook: the answer is FAIL (HTTP 200): no\\n\\x1b[2Kforged');
   });
 });
 

@@ -1,9 +1,10 @@
 /** examples/durable: receiver → Redis queue → worker → a real PostgreSQL table of messages. */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
-import { markGroupRecall } from '../../examples/durable/archive';
+import { markGroupRecall, SEED_DEMO_MESSAGES } from '../../examples/durable/archive';
 import { CALLBACK_PATH, createReceiver } from '../../examples/durable/receiver';
 import { ARCHIVE_WORKER_APPLICATION, startArchiveWorker } from '../../examples/durable/worker';
 import { C2C_RECALL_COMMAND, type GroupRecallEvent } from '../../lib/entries';
@@ -15,6 +16,8 @@ import {
   DEMO_SDK_APP_ID,
 } from '../../lib/testing/index';
 import { describeWithPostgres } from '../support/bullmq';
+import { requireBuild } from '../support/build';
+import { runBuiltCli } from '../support/cli';
 import { waitFor } from '../support/deliveries';
 import { TestPostgresServer } from '../support/postgres-server';
 import { redisServerInstalled, TestRedisServer } from '../support/redis-server';
@@ -29,6 +32,7 @@ describeWithBoth('examples/durable', () => {
   let postgres: TestPostgresServer;
   let pool: Pool;
 
+  beforeAll(requireBuild);
   beforeAll(async () => {
     [redis, postgres] = await Promise.all([TestRedisServer.start(), TestPostgresServer.start()]);
     pool = new Pool({ connectionString: postgres.url });
@@ -94,7 +98,9 @@ describeWithBoth('examples/durable', () => {
       expect(cut.rowCount).toBeGreaterThan(0);
       await waitFor(() => logs.some((line) => line.startsWith('archive connection lost: ')));
       await pool.query(
-        `INSERT INTO messages (sdk_app_id, msg_key, body) VALUES ($1, '31906_833502_1572869830', 'sorry')`,
+        `INSERT INTO messages (sdk_app_id, msg_key, from_account, to_account, body)
+         VALUES ($1, '31906_833502_1572869830', 'user_alice', 'user_bob', 'sorry'),
+                ($1, '31906_833502_1572869830', 'user_alice', 'user_carol', 'same MsgKey, another conversation')`,
         [String(DEMO_SDK_APP_ID)],
       );
       const c2cCompleted = once(archive.worker as never, 'completed');
@@ -108,12 +114,72 @@ describeWithBoth('examples/durable', () => {
       );
       expect(c2cResponse.status).toBe(200);
       await c2cCompleted;
-      const c2cRow = await pool.query(`SELECT recalled_at FROM messages WHERE msg_key = '31906_833502_1572869830'`);
-      expect(c2cRow.rows[0].recalled_at).not.toBeNull();
+      const c2cRows = await pool.query(
+        `SELECT to_account, recalled_at IS NOT NULL AS recalled FROM messages
+          WHERE msg_key = '31906_833502_1572869830' ORDER BY to_account`,
+      );
+      expect(c2cRows.rows).toEqual([
+        { to_account: 'user_bob', recalled: true },
+        { to_account: 'user_carol', recalled: false },
+      ]);
     } finally {
       server.close();
       await queue.close();
       await archive.close();
+    }
+  });
+  it("seeds the messages that the README's simulator commands recall", async () => {
+    const archive = await startArchiveWorker({ redisUrl: redis.url, databaseUrl: postgres.url, log: () => undefined });
+    const { app, queue } = createReceiver({ sdkAppId: DEMO_SDK_APP_ID, redisUrl: redis.url });
+    const server: Server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      await pool.query('DELETE FROM messages');
+      await pool.query(SEED_DEMO_MESSAGES);
+      await pool.query(SEED_DEMO_MESSAGES); // seeding again adds nothing
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${CALLBACK_PATH}`;
+      // As the example's README runs them: each a fresh process, with the simulator's defaults.
+      for (const flags of [
+        [],
+        ['--type', 'Public', '--seq', '7,8'],
+        ['--c2c', '--msg-key', '48374_2837546_1557481126'],
+      ]) {
+        expect(await runBuiltCli(['send', url, ...flags])).toMatchObject({ code: 0 });
+      }
+      const giveUpAt = Date.now() + 10_000;
+      while ((await pool.query('SELECT 1 FROM messages WHERE recalled_at IS NULL')).rowCount! > 0) {
+        if (Date.now() > giveUpAt) throw new Error('the seeded messages were not all marked recalled');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await pool.query('SELECT count(*)::int AS count FROM messages')).rows[0].count).toBe(4);
+    } finally {
+      server.close();
+      await queue.close();
+      await archive.close();
+    }
+  });
+
+  it('shuts a worker down within its deadline on SIGTERM, even with Redis gone', async () => {
+    const gone = await TestRedisServer.start();
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'examples/durable/start-worker.ts'], {
+      env: { ...process.env, REDIS_URL: gone.url, DATABASE_URL: postgres.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitFor(() => output.includes('worker on the queue'), 20_000);
+      await gone.kill();
+      const exited = once(worker, 'exit');
+      const signalledAt = Date.now();
+      worker.kill('SIGTERM');
+      const [code] = (await exited) as [number];
+      expect({ code, output }).toEqual({ code: 1, output: expect.stringContaining('exiting anyway') });
+      expect(Date.now() - signalledAt).toBeLessThan(20_000);
+    } finally {
+      worker.kill('SIGKILL');
+      await gone.stop();
     }
   });
 });

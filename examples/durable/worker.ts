@@ -1,11 +1,11 @@
 // A worker: takes recalls off the queue and mirrors them into the archive. Run as many as you
-// like; a recall is retried (with backoff) until the archive takes it. In your app, import from
-// 'tencent-chat-recall-webhook/bullmq'.
+// like (start-worker.ts); a recall is retried (with backoff) until the archive takes it. In your
+// app, import from 'tencent-chat-recall-webhook/bullmq'.
 import type { Worker } from 'bullmq';
 import { Pool } from 'pg';
-import { createRecallWorker } from '../../lib/durable/worker';
-import { CREATE_MESSAGES_TABLE, markC2CRecall, markGroupRecall } from './archive';
-import { QUEUE_NAME } from './receiver';
+import { createRecallWorker } from '../../lib/entries/bullmq.js';
+import { CREATE_MESSAGES_TABLE, markC2CRecall, markGroupRecall } from './archive.js';
+import { QUEUE_NAME } from './receiver.js';
 
 /** How the worker's database sessions are named in pg_stat_activity. */
 export const ARCHIVE_WORKER_APPLICATION = 'recall-archive-worker';
@@ -13,8 +13,8 @@ export const ARCHIVE_WORKER_APPLICATION = 'recall-archive-worker';
 export interface ArchiveWorkerConfig {
   redisUrl: string;
   databaseUrl: string;
-  concurrency?: number;
-  log?: (line: string) => void;
+  concurrency?: number | undefined;
+  log?: ((line: string) => void) | undefined;
 }
 
 export async function startArchiveWorker({
@@ -55,19 +55,4 @@ export async function startArchiveWorker({
       await pool.end();
     },
   };
-}
-
-if (require.main === module) {
-  void startArchiveWorker({
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    databaseUrl: process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/app',
-  }).then(({ close }) => {
-    console.log(`worker on queue ${QUEUE_NAME}`);
-    const shutdown = (signal: string) => {
-      console.log(`${signal}: finishing active jobs`);
-      void close().then(() => process.exit(0));
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
 }

@@ -1,395 +1,53 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import Joi from 'joi';
-import type { FailedRecallJob, RetryOutcome } from '../durable/dead-letters';
+import { failed, retry } from './dead-letters';
 import {
-  createC2CRecallEvent,
-  createCallbackQuery,
-  createMsgSeqList,
-  createRecallEvent,
-  DEMO_SDK_APP_ID,
-  type C2CRecallEventOverrides,
-  type RecallEventOverrides,
-} from '../testing/index';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
+  escapeControl,
+  EXIT_FAILED,
+  EXIT_OK,
+  isParseArgsError,
+  PROGRAM,
+  reportUsage,
+  UsageError,
+  type CliIo,
+  type Command,
+} from './io';
 import { runReconcile } from './reconcile';
+import { send } from './send';
 
-/** Where the CLI writes; each call is one or more whole lines. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
+export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io';
+export { EXIT_DEAD_LETTERS } from './dead-letters';
 
-export const EXIT_OK = 0;
-/** The server did not answer HTTP 200 with `ActionStatus` OK, or did not answer at all. */
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-const PROGRAM = 'tencent-chat-recall-webhook';
-const TENCENT_DEADLINE_MS = 2000;
-/** The longest a Node timer waits; longer delays fire at once (or throw, past 2^32 - 1). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
-  'sdk-app-id': { type: 'string' },
-  token: { type: 'string' },
-  type: { type: 'string' },
-  'group-id': { type: 'string' },
-  'topic-id': { type: 'string' },
-  seq: { type: 'string' },
-  operator: { type: 'string' },
-  c2c: { type: 'boolean' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  'msg-key': { type: 'string' },
-  platform: { type: 'string' },
-  body: { type: 'string' },
-  timeout: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  queue: { type: 'string' },
-  redis: { type: 'string' },
-  postgres: { type: 'string' },
-} as const;
-
-const GROUP_BODY_FLAGS = ['type', 'group-id', 'topic-id', 'seq', 'operator'] as const;
-const C2C_BODY_FLAGS = ['from', 'to', 'msg-key'] as const;
-const BODY_FLAGS = [...GROUP_BODY_FLAGS, ...C2C_BODY_FLAGS] as const;
-
-const msgSeqs = Joi.string()
-  .custom((value: string) => {
-    const seqs = value.split(',').map((item) => (/^\d+$/.test(item.trim()) ? Number(item) : NaN));
-    if (!seqs.every(Number.isSafeInteger)) throw new Error('not a list of MsgSeq');
-    return seqs;
-  })
-  .messages({ 'any.custom': '{{#label}} must be a comma-separated list of non-negative integers, such as 130,131' });
-
-const sendSchema = Joi.object({
-  url: Joi.string()
-    .uri({ scheme: ['http', 'https'] })
-    .required()
-    .label('<url>')
-    .messages({
-      'string.uri': '{{#label}} must be an http or https URL',
-      'string.uriCustomScheme': '{{#label}} must be an http or https URL',
-    }),
-  'sdk-app-id': Joi.string()
-    .pattern(/^[1-9]\d*$/)
-    .default(String(DEMO_SDK_APP_ID))
-    .label('--sdk-app-id')
-    .messages({ 'string.pattern.base': '{{#label}} must be a positive integer' }),
-  token: Joi.string().label('--token'),
-  type: Joi.string().label('--type'),
-  'group-id': Joi.string().label('--group-id'),
-  'topic-id': Joi.string().allow('').label('--topic-id'),
-  seq: msgSeqs.label('--seq'),
-  operator: Joi.string().allow('').label('--operator'),
-  c2c: Joi.boolean().default(false),
-  from: Joi.string().label('--from'),
-  to: Joi.string().label('--to'),
-  'msg-key': Joi.string().label('--msg-key'),
-  platform: Joi.string().label('--platform'),
-  body: Joi.string().label('--body'),
-  timeout: Joi.number()
-    .integer()
-    .min(1)
-    .max(MAX_TIMER_MS)
-    .default(TENCENT_DEADLINE_MS)
-    .label('--timeout')
-    .messages({
-      'number.max': `{{#label}} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a timer can wait)`,
-    }),
-  'dry-run': Joi.boolean().default(false),
-  help: Joi.any().strip(),
-}).prefs({ abortEarly: true, errors: { wrap: { label: false } } });
-
-interface SendArgs {
-  url: string;
-  'sdk-app-id': string;
-  token?: string;
-  type?: string;
-  'group-id'?: string;
-  'topic-id'?: string;
-  seq?: number[];
-  operator?: string;
-  c2c: boolean;
-  from?: string;
-  to?: string;
-  'msg-key'?: string;
-  platform?: string;
-  body?: string;
-  timeout: number;
-  'dry-run': boolean;
-}
-
-class UsageError extends Error {}
+/** Each command's name and the family that runs it, on the arguments after the name. */
+const COMMANDS: Record<string, Command> = {
+  send,
+  failed,
+  retry,
+  reconcile: runReconcile,
+};
 
 /** Runs the CLI on `argv` (without the node and script paths); resolves to the exit code. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  if (argv[0] === 'reconcile') return await runReconcile(argv.slice(1), io);
+  const [command, ...rest] = argv;
+  const runCommand = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-    const [command, ...operands] = positionals;
-    if (command === undefined) {
-      if (values.help) {
-        io.stdout(mainHelp());
-        return EXIT_OK;
-      }
-      throw new UsageError('no command given');
-    }
-    if (command === 'failed' || command === 'retry') return await deadLetterCommand(command, values, operands, io);
-    if (command !== 'send') throw new UsageError(`unknown command '${command}'`);
-    if (values.help) {
-      io.stdout(sendHelp());
+    if (runCommand) return await runCommand(rest, io);
+    if (command === '--help' || command === '-h') {
+      io.stdout(mainHelp());
       return EXIT_OK;
     }
-    if (operands.length === 0) throw new UsageError('send needs the <url> to post to');
-    if (operands.length > 1) throw new UsageError(`send takes one <url>, got also '${operands[1]}'`);
-    return await send(validate({ ...values, url: operands[0] }), io);
+    throw new UsageError(command === undefined ? 'no command given' : `unknown command '${command}'`);
   } catch (error) {
-    if (!(error instanceof UsageError) && !isParseArgsError(error)) throw error;
-    const reason = (error as Error).message.replace(/\s*\n\s*/g, ' ');
-    io.stderr(`${PROGRAM}: ${reason}\nRun '${PROGRAM} --help' or '${PROGRAM} send --help' for usage.`);
-    return EXIT_USAGE;
-  }
-}
-
-function isParseArgsError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
-}
-
-function validate(flags: Record<string, unknown>): SendArgs {
-  const { error, value } = sendSchema.validate(flags);
-  if (error) throw new UsageError(error.message);
-  const args = value as SendArgs;
-  if (args.body !== undefined) {
-    const clash = BODY_FLAGS.find((flag) => args[flag] !== undefined);
-    if (clash) throw new UsageError(`--body cannot be combined with --${clash}: the file is the whole body`);
-  }
-  const otherKindFlag = (args.c2c ? GROUP_BODY_FLAGS : C2C_BODY_FLAGS).find((flag) => args[flag] !== undefined);
-  if (otherKindFlag !== undefined) {
-    throw new UsageError(
-      args.c2c
-        ? `--${otherKindFlag} shapes a group recall: it cannot be combined with --c2c`
-        : `--${otherKindFlag} shapes a one-to-one recall: add --c2c`,
-    );
-  }
-  return args;
-}
-
-interface CallbackRequest {
-  url: URL;
-  body: Uint8Array | string;
-  /** How the curl command passes the body. */
-  curlData: string;
-}
-
-async function buildRequest(args: SendArgs): Promise<CallbackRequest> {
-  const url = new URL(args.url);
-  const query = createCallbackQuery(args['sdk-app-id'], {
-    token: args.token,
-    optPlatform: args.platform,
-    callbackCommand: args.c2c ? C2C_RECALL_COMMAND : RECALL_COMMAND,
-  });
-  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-  if (args.body !== undefined) {
-    const body = await readFile(args.body).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`--body: cannot read ${args.body}: ${error.code ?? error.message}`);
-    });
-    return { url, body, curlData: `--data-binary ${shellQuote('@' + args.body)}` };
-  }
-  const body = JSON.stringify(args.c2c ? buildC2CRecall(args) : buildGroupRecall(args));
-  return { url, body, curlData: `--data-raw ${shellQuote(body)}` };
-}
-
-function buildGroupRecall(args: SendArgs): object {
-  const overrides: RecallEventOverrides = {};
-  if (args.type !== undefined) overrides.Type = args.type;
-  if (args['group-id'] !== undefined) overrides.GroupId = args['group-id'];
-  if (args['topic-id'] !== undefined) overrides.TopicId = args['topic-id'] || undefined;
-  if (args.seq !== undefined) overrides.MsgSeqList = createMsgSeqList(args.seq);
-  if (args.operator !== undefined) overrides.Operator_Account = args.operator;
-  return createRecallEvent(overrides);
-}
-
-function buildC2CRecall(args: SendArgs): object {
-  const overrides: C2CRecallEventOverrides = {};
-  if (args.from !== undefined) overrides.From_Account = args.from;
-  if (args.to !== undefined) overrides.To_Account = args.to;
-  if (args['msg-key'] !== undefined) overrides.MsgKey = args['msg-key'];
-  return createC2CRecallEvent(overrides);
-}
-
-async function send(args: SendArgs, io: CliIo): Promise<number> {
-  const request = await buildRequest(args);
-  if (args['dry-run']) {
-    io.stdout(`curl -sS ${shellQuote(request.url.href)} -H 'Content-Type: application/json' ${request.curlData}`);
-    return EXIT_OK;
-  }
-  io.stdout(prefixLines('> ', `POST ${request.url.href}\n${bodyText(request.body)}`));
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(request.url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: request.body,
-      signal: AbortSignal.timeout(args.timeout),
-    });
-    text = await response.text();
-  } catch (error) {
-    io.stderr(`${PROGRAM}: ${networkFailure(error, request.url, args.timeout)}`);
-    return EXIT_FAILED;
-  }
-  io.stdout(prefixLines('< ', `HTTP ${response.status} ${response.statusText}\n${text.trimEnd()}`));
-  const failure = answerFailure(response, text);
-  if (failure === undefined) return EXIT_OK;
-  io.stderr(`${PROGRAM}: ${failure}`);
-  return EXIT_FAILED;
-}
-
-type DeadLetterCommand = 'failed' | 'retry';
-
-const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-
-const deadLetterSchema = Joi.object({
-  queue: Joi.string().min(1).required().label('--queue'),
-  redis: Joi.string()
-    .uri({ scheme: ['redis', 'rediss'] })
-    .label('--redis')
-    .messages({ 'string.uriCustomScheme': '{{#label}} must be a redis:// or rediss:// URL' }),
-  postgres: Joi.string()
-    .uri({ scheme: ['postgres', 'postgresql'] })
-    .label('--postgres')
-    .messages({ 'string.uriCustomScheme': '{{#label}} must be a postgres:// or postgresql:// URL' }),
-  help: Joi.any().strip(),
-})
-  .oxor('redis', 'postgres')
-  .messages({ 'object.oxor': 'give --redis or --postgres, not both' })
-  .prefs({ abortEarly: true, errors: { wrap: { label: false } } });
-
-/** `failed` lists the queue's dead letters; `retry` moves them back to waiting. */
-async function deadLetterCommand(
-  command: DeadLetterCommand,
-  flags: Record<string, unknown>,
-  jobIds: string[],
-  io: CliIo,
-): Promise<number> {
-  if (flags.help) {
-    io.stdout(deadLetterHelp(command));
-    return EXIT_OK;
-  }
-  const { error, value } = deadLetterSchema.validate(flags);
-  if (error) throw new UsageError(`${command}: ${error.message}`);
-  if (command === 'failed' && jobIds.length > 0) throw new UsageError(`failed takes no operands, got '${jobIds[0]}'`);
-  const { queue: queueName, redis, postgres } = value as { queue: string; redis?: string; postgres?: string };
-  const deadLetters = loadDeadLetters();
-  if (!deadLetters) {
-    io.stderr(
-      `${PROGRAM}: ${command} needs the bullmq package, an optional peer dependency: ` +
-        `npm install bullmq ioredis (or bullmq pg for --postgres)`,
-    );
-    return EXIT_FAILED;
-  }
-  const queue = deadLetters.openQueue(queueName, postgres ? { postgres } : { redis: redis ?? DEFAULT_REDIS_URL });
-  try {
-    if (command === 'failed') printFailedJobs(queueName, await deadLetters.describeFailedJobs(queue), io);
-    else return printRetried(await deadLetters.retryFailedJobs(queue, jobIds), io);
-    return EXIT_OK;
-  } catch (failure) {
-    io.stderr(`${PROGRAM}: cannot reach queue '${queueName}': ${(failure as Error).message}`);
-    return EXIT_FAILED;
-  } finally {
-    await queue.close().catch(() => undefined);
-  }
-}
-
-/** bullmq is an optional peer dependency: only the dead-letter commands load it, so send works without it. */
-function loadDeadLetters(): typeof import('../durable/dead-letters') | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('../durable/dead-letters') as typeof import('../durable/dead-letters');
-  } catch (error) {
-    const missing = error as NodeJS.ErrnoException;
-    if (missing.code === 'MODULE_NOT_FOUND' && /'bullmq'/.test(missing.message)) return undefined;
+    if (error instanceof UsageError) return reportUsage(error, io, error.helpCommand);
+    if (isParseArgsError(error)) return reportUsage(error as Error, io, runCommand === send ? undefined : command);
     throw error;
   }
-}
-
-function printFailedJobs(queueName: string, jobs: readonly FailedRecallJob[], io: CliIo): void {
-  if (jobs.length === 0) {
-    io.stdout(`No failed jobs in queue '${queueName}'.`);
-    return;
-  }
-  io.stdout(`${jobs.length} failed job${jobs.length === 1 ? '' : 's'} in queue '${queueName}':`);
-  for (const job of jobs) {
-    const failedAt = job.failedAt === undefined ? '' : `, failed at ${new Date(job.failedAt).toISOString()}`;
-    io.stdout(`job ${job.id}: ${job.recall} (${job.command}), ${job.attemptsMade} attempts${failedAt}`);
-    io.stdout(`  last error: ${job.failedReason || '(none recorded)'}`);
-  }
-}
-
-function printRetried(outcome: RetryOutcome, io: CliIo): number {
-  const count = outcome.retried.length;
-  io.stdout(`Moved ${count} failed job${count === 1 ? '' : 's'} back to waiting.`);
-  if (outcome.notFailed.length === 0) return EXIT_OK;
-  io.stderr(`${PROGRAM}: not in the failed set, left alone: ${outcome.notFailed.join(', ')}`);
-  return EXIT_FAILED;
-}
-
-function bodyText(body: Uint8Array | string): string {
-  return typeof body === 'string' ? body : Buffer.from(body).toString('utf8').trimEnd();
-}
-
-function prefixLines(prefix: string, text: string): string {
-  return text.replace(/^/gm, prefix);
-}
-
-/** Why Tencent would count this answer as failed, or `undefined` when it is a success. */
-function answerFailure(response: Response, text: string): string | undefined {
-  let answer: unknown;
-  try {
-    answer = JSON.parse(text);
-  } catch {
-    const type = response.headers.get('content-type');
-    return `the answer is not JSON (HTTP ${response.status}${type ? `, ${type}` : ''})`;
-  }
-  const { ActionStatus, ErrorInfo } = (answer ?? {}) as { ActionStatus?: unknown; ErrorInfo?: unknown };
-  if (ActionStatus === 'FAIL') {
-    return `the answer is FAIL (HTTP ${response.status}): ${typeof ErrorInfo === 'string' && ErrorInfo !== '' ? ErrorInfo : 'no ErrorInfo'}`;
-  }
-  if (ActionStatus !== 'OK') return `the answer has no ActionStatus OK or FAIL (HTTP ${response.status})`;
-  if (response.status !== 200)
-    return `HTTP ${response.status}: Tencent counts any status but 200 as a failure, even with ActionStatus OK`;
-  return undefined;
-}
-
-function networkFailure(error: unknown, url: URL, timeoutMs: number): string {
-  if ((error as Error).name === 'TimeoutError') {
-    return `no answer within ${timeoutMs} ms (Tencent waits ${TENCENT_DEADLINE_MS} ms)`;
-  }
-  const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
-  if (cause?.code === 'ECONNREFUSED')
-    return `cannot connect to ${url.host}: connection refused (is the server running?)`;
-  return `the request failed: ${cause?.message ?? (error as Error).message}`;
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 function mainHelp(): string {
   return `Usage: ${PROGRAM} <command> [options]
 
 Simulates Tencent Cloud Chat's recall webhooks, Group.CallbackAfterRecallMsg and
-C2C.CallbackAfterMsgWithDraw, to test a receiver locally.
+C2C.CallbackAfterMsgWithDraw, to test a receiver locally, and looks after queue mode's dead letters.
 
 Commands:
   send <url>    post one recall callback to <url>, the way Tencent would
@@ -400,74 +58,8 @@ Commands:
 Options:
   -h, --help    show this help; '${PROGRAM} <command> --help' shows the options of a command
 
-Exit codes: 0 the answer was HTTP 200 with ActionStatus OK; 1 any other answer, or none; 2 bad usage.`;
-}
-
-function deadLetterHelp(command: DeadLetterCommand): string {
-  const what =
-    command === 'failed'
-      ? `Usage: ${PROGRAM} failed --queue NAME [--redis URL | --postgres URL]
-
-Lists the recall jobs in the queue's failed set (dead letters: jobs that used up their attempts):
-job id, the group and MsgSeqs (or the one-to-one parties and MsgKey), attempts, last error.`
-      : `Usage: ${PROGRAM} retry --queue NAME [--redis URL | --postgres URL] [JOB_ID...]
-
-Moves failed recall jobs back to waiting, their attempts counted from zero again: the given
-JOB_IDs, or every failed job when none is given. Prints how many were moved.`;
-  const exitCodes =
-    command === 'failed'
-      ? '0 listed (even none); 1 the queue could not be read; 2 bad usage.'
-      : '0 all moved; 1 a JOB_ID was not in the failed set, or the queue could not be reached; 2 bad usage.';
-  return `${what}
-
-Options:
-  --queue NAME     the BullMQ queue the middleware's queue option adds to (required)
-  --redis URL      the queue's Redis, redis:// or rediss:// (default ${DEFAULT_REDIS_URL})
-  --postgres URL   the queue's PostgreSQL, for BullMQ's PostgreSQL backend, instead of --redis
-  -h, --help       show this help
-
-Exit codes: ${exitCodes}
-
-Examples:
-  ${PROGRAM} failed --queue tencent-chat-recalls --redis redis://127.0.0.1:6379
-  ${PROGRAM} retry --queue tencent-chat-recalls --postgres postgres://app@db/app 17 18`;
-}
-
-function sendHelp(): string {
-  const sample = createRecallEvent();
-  const c2cSample = createC2CRecallEvent();
-  const sampleQuery = createCallbackQuery(DEMO_SDK_APP_ID);
-  return `Usage: ${PROGRAM} send <url> [options]
-
-Posts one Group.CallbackAfterRecallMsg callback (with --c2c, one C2C.CallbackAfterMsgWithDraw)
-to <url>, your callback URL, the way Tencent would: a POST with Content-Type: application/json,
-the query SdkAppid, CallbackCommand, contenttype, ClientIP, OptPlatform (and RequestTime, Sign
-with --token) added to <url>, and a JSON body. Prints the request, the HTTP status and the answer.
-
-Options:
-  --sdk-app-id N   SdkAppid in the query (default ${DEMO_SDK_APP_ID}, the example server's demo app)
-  --token T        sign with the callback token T: RequestTime now, Sign = sha256(T + RequestTime)
-  --type T         group type: Community, Public, Private, ChatRoom, AVChatRoom... (default ${sample.Type})
-  --group-id G     GroupId (default ${sample.GroupId} for Community, ${createRecallEvent({ Type: 'Public' }).GroupId} otherwise)
-  --topic-id T     TopicId (default a topic of the group for Community, none otherwise; '' for none)
-  --seq 1,2,3      MsgSeq of each recalled message, comma-separated (default one message)
-  --operator A     Operator_Account, the UserID who recalled (default ${sample.Operator_Account})
-  --c2c            send a one-to-one recall instead (not with the five group flags above)
-  --from A         with --c2c: From_Account, the message's sender (default ${c2cSample.From_Account})
-  --to B           with --c2c: To_Account, the message's recipient (default ${c2cSample.To_Account})
-  --msg-key K      with --c2c: MsgKey, the recalled message's key (default a new one, like ${c2cSample.MsgKey})
-  --platform P     OptPlatform: RESTAPI, Web, Android, iOS, Windows, Mac, iPad... (default ${sampleQuery.OptPlatform})
-  --body FILE      send the bytes of FILE as the body (not with the flags that shape the body)
-  --timeout MS     give up without an answer after MS milliseconds, at most ${MAX_TIMER_MS} (default ${TENCENT_DEADLINE_MS}, Tencent's deadline)
-  --dry-run        print the equivalent curl command instead of sending
-  -h, --help       show this help
-
-Exit codes: 0 the answer was HTTP 200 with ActionStatus OK; 1 any other answer, or none; 2 bad usage.
-
-Examples:
-  ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback
-  ${PROGRAM} send https://example.com/im --sdk-app-id 1400123456 --token "$CALLBACK_TOKEN" --type Public --seq 130,131
-  ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback --c2c --from jared --to Jonh --msg-key 48374_2837546_1557481126`;
+Exit codes: 0 done (send: the answer was HTTP 200 with ActionStatus OK); 1 it failed (send: any other
+answer, or none); 2 bad usage; failed: 3 dead letters listed.`;
 }
 
 if (require.main === module) {
@@ -479,7 +71,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`${PROGRAM}: ${escapeControl(error instanceof Error ? error.message : String(error))}\n`);
       process.exitCode = EXIT_FAILED;
     },
   );

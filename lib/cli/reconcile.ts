@@ -13,15 +13,10 @@ import {
   type ReconcileFailure,
   type ReconcileReport,
 } from '../reconcile/reconcile';
-import type { CliIo } from './index';
+import { escapeControl, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 
-const PROGRAM = 'tencent-chat-recall-webhook';
 /** The only place the secret key is read from: never a flag, which would land in shell history and `ps`. */
 export const SECRET_KEY_VARIABLE = 'TENCENT_CHAT_SECRET_KEY';
-
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -177,7 +172,8 @@ async function reconcile(args: ReconcileArgs, secretKey: string, io: CliIo): Pro
   } finally {
     await queue?.close().catch(() => undefined);
   }
-  for (const found of report.recalls) io.stdout(describeFound(found));
+  // What history returns is other people's text: escaped, so it cannot forge a line or a terminal escape.
+  for (const found of report.recalls) io.stdout(escapeControl(describeFound(found)));
   printSummary(report, io);
   return report.failed.length === 0 ? EXIT_OK : EXIT_FAILED;
 }
@@ -232,7 +228,7 @@ function printSummary(report: ReconcileReport, io: CliIo): void {
       `${report.readFrom.toISOString()} to ${report.until.toISOString()}; read ${scanned.groups} groups and ` +
       `${scanned.conversations} one-to-one conversations in ${calls} calls.`,
   );
-  for (const failure of report.failed) io.stderr(`${PROGRAM} reconcile: ${describeFailure(failure)}`);
+  for (const failure of report.failed) io.stderr(`${PROGRAM} reconcile: ${escapeControl(describeFailure(failure))}`);
 }
 
 function describeFailure({ conversation, event, reason }: ReconcileFailure): string {

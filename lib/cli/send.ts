@@ -1,0 +1,295 @@
+/** `send`: posts one recall callback to a receiver, the way Tencent would (the simulator). */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import Joi from 'joi';
+import {
+  createC2CRecallEvent,
+  createCallbackQuery,
+  createMsgSeqList,
+  createRecallEvent,
+  DEMO_SDK_APP_ID,
+  type C2CRecallEventOverrides,
+  type RecallEventOverrides,
+} from '../testing/index';
+import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
+import { EXIT_FAILED, EXIT_OK, escapeControl, escapeControlKeepingLines, PROGRAM, UsageError, type CliIo } from './io';
+
+const TENCENT_DEADLINE_MS = 2000;
+/** The longest a Node timer waits; longer delays fire at once (or throw, past 2^32 - 1). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  'sdk-app-id': { type: 'string' },
+  token: { type: 'string' },
+  type: { type: 'string' },
+  'group-id': { type: 'string' },
+  'topic-id': { type: 'string' },
+  seq: { type: 'string' },
+  operator: { type: 'string' },
+  c2c: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'msg-key': { type: 'string' },
+  platform: { type: 'string' },
+  body: { type: 'string' },
+  timeout: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+const GROUP_BODY_FLAGS = ['type', 'group-id', 'topic-id', 'seq', 'operator'] as const;
+const C2C_BODY_FLAGS = ['from', 'to', 'msg-key'] as const;
+const BODY_FLAGS = [...GROUP_BODY_FLAGS, ...C2C_BODY_FLAGS] as const;
+
+const msgSeqs = Joi.string()
+  .custom((value: string) => {
+    const seqs = value.split(',').map((item) => (/^\d+$/.test(item.trim()) ? Number(item) : NaN));
+    if (!seqs.every(Number.isSafeInteger)) throw new Error('not a list of MsgSeq');
+    return seqs;
+  })
+  .messages({ 'any.custom': '{{#label}} must be a comma-separated list of non-negative integers, such as 130,131' });
+
+const sendSchema = Joi.object({
+  url: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .required()
+    .label('<url>')
+    .messages({
+      'string.uri': '{{#label}} must be an http or https URL',
+      'string.uriCustomScheme': '{{#label}} must be an http or https URL',
+    }),
+  'sdk-app-id': Joi.string()
+    .pattern(/^[1-9]\d*$/)
+    .default(String(DEMO_SDK_APP_ID))
+    .label('--sdk-app-id')
+    .messages({ 'string.pattern.base': '{{#label}} must be a positive integer' }),
+  token: Joi.string().label('--token'),
+  type: Joi.string().label('--type'),
+  'group-id': Joi.string().label('--group-id'),
+  'topic-id': Joi.string().allow('').label('--topic-id'),
+  seq: msgSeqs.label('--seq'),
+  operator: Joi.string().allow('').label('--operator'),
+  c2c: Joi.boolean().default(false),
+  from: Joi.string().label('--from'),
+  to: Joi.string().label('--to'),
+  'msg-key': Joi.string().label('--msg-key'),
+  platform: Joi.string().label('--platform'),
+  body: Joi.string().label('--body'),
+  timeout: Joi.number()
+    .integer()
+    .min(1)
+    .max(MAX_TIMER_MS)
+    .default(TENCENT_DEADLINE_MS)
+    .label('--timeout')
+    .messages({
+      'number.max': `{{#label}} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a timer can wait)`,
+    }),
+  'dry-run': Joi.boolean().default(false),
+  help: Joi.any().strip(),
+}).prefs({ abortEarly: true, errors: { wrap: { label: false } } });
+
+interface SendArgs {
+  url: string;
+  'sdk-app-id': string;
+  token?: string;
+  type?: string;
+  'group-id'?: string;
+  'topic-id'?: string;
+  seq?: number[];
+  operator?: string;
+  c2c: boolean;
+  from?: string;
+  to?: string;
+  'msg-key'?: string;
+  platform?: string;
+  body?: string;
+  timeout: number;
+  'dry-run': boolean;
+}
+
+/** `send <url> [options]`; usage errors are thrown as `UsageError` (or parseArgs's own). */
+export async function send(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout(sendHelp());
+    return EXIT_OK;
+  }
+  if (positionals.length === 0) throw new UsageError('send needs the <url> to post to');
+  if (positionals.length > 1) throw new UsageError(`send takes one <url>, got also '${positionals[1]}'`);
+  return await post(validate({ ...values, url: positionals[0] }), io);
+}
+
+function validate(flags: Record<string, unknown>): SendArgs {
+  const { error, value } = sendSchema.validate(flags);
+  if (error) throw new UsageError(error.message);
+  const args = value as SendArgs;
+  if (args.body !== undefined) {
+    const clash = BODY_FLAGS.find((flag) => args[flag] !== undefined);
+    if (clash) throw new UsageError(`--body cannot be combined with --${clash}: the file is the whole body`);
+  }
+  const otherKindFlag = (args.c2c ? GROUP_BODY_FLAGS : C2C_BODY_FLAGS).find((flag) => args[flag] !== undefined);
+  if (otherKindFlag !== undefined) {
+    throw new UsageError(
+      args.c2c
+        ? `--${otherKindFlag} shapes a group recall: it cannot be combined with --c2c`
+        : `--${otherKindFlag} shapes a one-to-one recall: add --c2c`,
+    );
+  }
+  return args;
+}
+
+interface CallbackRequest {
+  url: URL;
+  body: Uint8Array | string;
+  /** How the curl command passes the body. */
+  curlData: string;
+}
+
+async function buildRequest(args: SendArgs): Promise<CallbackRequest> {
+  const url = new URL(args.url);
+  const query = createCallbackQuery(args['sdk-app-id'], {
+    token: args.token,
+    optPlatform: args.platform,
+    callbackCommand: args.c2c ? C2C_RECALL_COMMAND : RECALL_COMMAND,
+  });
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  if (args.body !== undefined) {
+    const body = await readFile(args.body).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`--body: cannot read ${args.body}: ${error.code ?? error.message}`);
+    });
+    return { url, body, curlData: `--data-binary ${shellQuote('@' + args.body)}` };
+  }
+  const body = JSON.stringify(args.c2c ? buildC2CRecall(args) : buildGroupRecall(args));
+  return { url, body, curlData: `--data-raw ${shellQuote(body)}` };
+}
+
+function buildGroupRecall(args: SendArgs): object {
+  const overrides: RecallEventOverrides = {};
+  if (args.type !== undefined) overrides.Type = args.type;
+  if (args['group-id'] !== undefined) overrides.GroupId = args['group-id'];
+  if (args['topic-id'] !== undefined) overrides.TopicId = args['topic-id'] || undefined;
+  if (args.seq !== undefined) overrides.MsgSeqList = createMsgSeqList(args.seq);
+  if (args.operator !== undefined) overrides.Operator_Account = args.operator;
+  return createRecallEvent(overrides);
+}
+
+function buildC2CRecall(args: SendArgs): object {
+  const overrides: C2CRecallEventOverrides = {};
+  if (args.from !== undefined) overrides.From_Account = args.from;
+  if (args.to !== undefined) overrides.To_Account = args.to;
+  if (args['msg-key'] !== undefined) overrides.MsgKey = args['msg-key'];
+  return createC2CRecallEvent(overrides);
+}
+
+async function post(args: SendArgs, io: CliIo): Promise<number> {
+  const request = await buildRequest(args);
+  if (args['dry-run']) {
+    io.stdout(`curl -sS ${shellQuote(request.url.href)} -H 'Content-Type: application/json' ${request.curlData}`);
+    return EXIT_OK;
+  }
+  io.stdout(prefixLines('> ', `POST ${request.url.href}\n${bodyText(request.body)}`));
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(request.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: request.body,
+      signal: AbortSignal.timeout(args.timeout),
+    });
+    text = await response.text();
+  } catch (error) {
+    io.stderr(`${PROGRAM}: ${escapeControl(networkFailure(error, request.url, args.timeout))}`);
+    return EXIT_FAILED;
+  }
+  // The answer comes from the server: printed line by line, with no control characters.
+  const answer = escapeControlKeepingLines(`HTTP ${response.status} ${response.statusText}\n${text.trimEnd()}`);
+  io.stdout(prefixLines('< ', answer));
+  const failure = answerFailure(response, text);
+  if (failure === undefined) return EXIT_OK;
+  io.stderr(`${PROGRAM}: ${escapeControl(failure)}`);
+  return EXIT_FAILED;
+}
+
+function bodyText(body: Uint8Array | string): string {
+  return typeof body === 'string' ? body : Buffer.from(body).toString('utf8').trimEnd();
+}
+
+function prefixLines(prefix: string, text: string): string {
+  return text.replace(/^/gm, prefix);
+}
+
+/** Why Tencent would count this answer as failed, or `undefined` when it is a success. */
+function answerFailure(response: Response, text: string): string | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    const type = response.headers.get('content-type');
+    return `the answer is not JSON (HTTP ${response.status}${type ? `, ${type}` : ''})`;
+  }
+  const { ActionStatus, ErrorInfo } = (answer ?? {}) as { ActionStatus?: unknown; ErrorInfo?: unknown };
+  if (ActionStatus === 'FAIL') {
+    return `the answer is FAIL (HTTP ${response.status}): ${typeof ErrorInfo === 'string' && ErrorInfo !== '' ? ErrorInfo : 'no ErrorInfo'}`;
+  }
+  if (ActionStatus !== 'OK') return `the answer has no ActionStatus OK or FAIL (HTTP ${response.status})`;
+  if (response.status !== 200)
+    return `HTTP ${response.status}: Tencent counts any status but 200 as a failure, even with ActionStatus OK`;
+  return undefined;
+}
+
+function networkFailure(error: unknown, url: URL, timeoutMs: number): string {
+  if ((error as Error).name === 'TimeoutError') {
+    return `no answer within ${timeoutMs} ms (Tencent waits ${TENCENT_DEADLINE_MS} ms)`;
+  }
+  const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+  if (cause?.code === 'ECONNREFUSED')
+    return `cannot connect to ${url.host}: connection refused (is the server running?)`;
+  return `the request failed: ${cause?.message ?? (error as Error).message}`;
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function sendHelp(): string {
+  const sample = createRecallEvent();
+  const c2cSample = createC2CRecallEvent();
+  const sampleQuery = createCallbackQuery(DEMO_SDK_APP_ID);
+  return `Usage: ${PROGRAM} send <url> [options]
+
+Posts one Group.CallbackAfterRecallMsg callback (with --c2c, one C2C.CallbackAfterMsgWithDraw)
+to <url>, your callback URL, the way Tencent would: a POST with Content-Type: application/json,
+the query SdkAppid, CallbackCommand, contenttype, ClientIP, OptPlatform (and RequestTime, Sign
+with --token) added to <url>, and a JSON body. Prints the request, the HTTP status and the answer.
+
+Options:
+  --sdk-app-id N   SdkAppid in the query (default ${DEMO_SDK_APP_ID}, the example server's demo app)
+  --token T        sign with the callback token T: RequestTime now, Sign = sha256(T + RequestTime)
+  --type T         group type: Community, Public, Private, ChatRoom, AVChatRoom... (default ${sample.Type})
+  --group-id G     GroupId (default ${sample.GroupId} for Community, ${createRecallEvent({ Type: 'Public' }).GroupId} otherwise)
+  --topic-id T     TopicId (default a topic of the group for Community, none otherwise; '' for none)
+  --seq 1,2,3      MsgSeq of each recalled message, comma-separated (default one message)
+  --operator A     Operator_Account, the UserID who recalled (default ${sample.Operator_Account})
+  --c2c            send a one-to-one recall instead (not with the five group flags above)
+  --from A         with --c2c: From_Account, the message's sender (default ${c2cSample.From_Account})
+  --to B           with --c2c: To_Account, the message's recipient (default ${c2cSample.To_Account})
+  --msg-key K      with --c2c: MsgKey, the recalled message's key (default a new one, like ${c2cSample.MsgKey})
+  --platform P     OptPlatform: RESTAPI, Web, Android, iOS, Windows, Mac, iPad... (default ${sampleQuery.OptPlatform})
+  --body FILE      send the bytes of FILE as the body (not with the flags that shape the body)
+  --timeout MS     give up without an answer after MS milliseconds, at most ${MAX_TIMER_MS} (default ${TENCENT_DEADLINE_MS}, Tencent's deadline)
+  --dry-run        print the equivalent curl command instead of sending
+  -h, --help       show this help
+
+Exit codes: 0 the answer was HTTP 200 with ActionStatus OK; 1 any other answer, or none; 2 bad usage.
+
+Examples:
+  ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback
+  ${PROGRAM} send https://example.com/im --sdk-app-id 1400123456 --token "$CALLBACK_TOKEN" --type Public --seq 130,131
+  ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback --c2c --from jared --to Jonh --msg-key 48374_2837546_1557481126`;
+}
