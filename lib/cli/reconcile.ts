@@ -13,6 +13,7 @@ import {
   type ReconcileFailure,
   type ReconcileReport,
 } from '../reconcile/reconcile';
+import { loadDeadLetters } from './dead-letters';
 import { escapeControl, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 
 /** The only place the secret key is read from: never a flag, which would land in shell history and `ps`. */
@@ -193,13 +194,8 @@ type ClosableQueue = RecallQueue & { close(): Promise<void> };
 
 /** The queue, or null when bullmq (an optional peer dependency) is not installed. */
 function openQueue(args: ReconcileArgs, io: CliIo): ClosableQueue | null {
-  let deadLetters: typeof import('../durable/dead-letters');
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    deadLetters = require('../durable/dead-letters') as typeof import('../durable/dead-letters');
-  } catch (error) {
-    const missing = error as NodeJS.ErrnoException;
-    if (missing.code !== 'MODULE_NOT_FOUND' || !/'bullmq'/.test(missing.message)) throw error;
+  const deadLetters = loadDeadLetters();
+  if (!deadLetters) {
     io.stderr(
       `${PROGRAM} reconcile: --queue needs the bullmq package, an optional peer dependency: npm install bullmq ioredis`,
     );
