@@ -9,8 +9,25 @@ export const SERVER_KINDS = [
   'fetch-handler',
   'queue-handwritten',
   'queue-middleware',
+  // bench/frameworks.ts: each framework adapter and the route a user of that framework writes by hand.
+  'fastify-handwritten',
+  'fastify-plugin',
+  'koa-handwritten',
+  'koa-middleware',
+  'nestjs-handwritten',
+  'nestjs-module',
 ] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
+
+export const FRAMEWORK_KINDS = [
+  'fastify-handwritten',
+  'fastify-plugin',
+  'koa-handwritten',
+  'koa-middleware',
+  'nestjs-handwritten',
+  'nestjs-module',
+] as const satisfies readonly ServerKind[];
+export type FrameworkKind = (typeof FRAMEWORK_KINDS)[number];
 
 /** The kinds that add every recall to a BullMQ queue: they need the Redis the benchmark starts. */
 export const QUEUE_KINDS: readonly ServerKind[] = ['queue-handwritten', 'queue-middleware'];
@@ -18,7 +35,8 @@ export const QUEUE_KINDS: readonly ServerKind[] = ['queue-handwritten', 'queue-m
 /**
  * The floor each server is compared with: the least a server on the same stack can do with the
  * request (read the body, JSON.parse it, answer OK), so that the ratio shows what the rest costs.
- * A floor is its own floor.
+ * A floor is its own floor. A framework adapter's is the route a user of that framework writes by
+ * hand: the ratio is then the adapter against that route, on the same framework.
  */
 export const FLOOR_OF: Record<ServerKind, ServerKind> = {
   'node-http': 'node-http',
@@ -31,6 +49,12 @@ export const FLOOR_OF: Record<ServerKind, ServerKind> = {
   'fetch-handler': 'node-http',
   'queue-handwritten': 'express-drain',
   'queue-middleware': 'express-drain',
+  'fastify-handwritten': 'fastify-handwritten',
+  'fastify-plugin': 'fastify-handwritten',
+  'koa-handwritten': 'koa-handwritten',
+  'koa-middleware': 'koa-handwritten',
+  'nestjs-handwritten': 'nestjs-handwritten',
+  'nestjs-module': 'nestjs-handwritten',
 };
 
 /** Servers configured with the token: the load generator sends them a signed query. */

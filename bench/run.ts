@@ -822,7 +822,7 @@ function targets(
 async function main(): Promise<void> {
   const config = readConfig();
   // The package's entry point as tsc compiles it (the same compiler options as npm run build).
-  const entryPoint = join(__dirname, '..', 'lib', 'index.js');
+  const entryPoint = join(__dirname, '..', 'lib', 'entries', 'index.js');
   // Read before pinning: afterwards this process sees only its own core.
   const cores = availableParallelism();
   const pin = pinning(config, cores);

@@ -12,7 +12,16 @@ import {
   RECALL_COMMAND,
 } from '../lib/entries';
 import { CALLBACK_PATH, SDK_APP_ID, TOKEN } from './fixtures';
-import { QUEUE_KINDS, SERVER_KINDS, type ServerKind, type ServerReply, type ServerRequest } from './protocol';
+import { frameworkListener } from './frameworks';
+import {
+  FRAMEWORK_KINDS,
+  QUEUE_KINDS,
+  SERVER_KINDS,
+  type FrameworkKind,
+  type ServerKind,
+  type ServerReply,
+  type ServerRequest,
+} from './protocol';
 
 const OK_BODY = JSON.stringify({ ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 });
 const FAIL_BODY = JSON.stringify({ ActionStatus: 'FAIL', ErrorInfo: 'bad request', ErrorCode: 1 });
@@ -153,7 +162,8 @@ function queueMiddleware(queue: Queue): RequestListener {
   return app;
 }
 
-function listenerFor(kind: ServerKind, redisUrl: string | undefined): RequestListener {
+function listenerFor(kind: ServerKind, redisUrl: string | undefined): RequestListener | Promise<RequestListener> {
+  if ((FRAMEWORK_KINDS as readonly ServerKind[]).includes(kind)) return frameworkListener(kind as FrameworkKind);
   if (QUEUE_KINDS.includes(kind) && !redisUrl) throw new Error(`${kind} needs the Redis URL as its second argument`);
   switch (kind) {
     case 'node-http':
@@ -176,6 +186,8 @@ function listenerFor(kind: ServerKind, redisUrl: string | undefined): RequestLis
       return queueHandwritten(openQueue(kind, redisUrl!));
     case 'queue-middleware':
       return queueMiddleware(openQueue(kind, redisUrl!));
+    default:
+      throw new Error(`no server for ${kind}`);
   }
 }
 
@@ -183,8 +195,8 @@ function reply(message: ServerReply): void {
   process.send?.(message);
 }
 
-function serve(kind: ServerKind, redisUrl: string | undefined): Server {
-  const server = createServer(listenerFor(kind, redisUrl));
+async function serve(kind: ServerKind, redisUrl: string | undefined): Promise<Server> {
+  const server = createServer(await listenerFor(kind, redisUrl));
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
@@ -197,7 +209,7 @@ if (require.main === module) {
   const kind = process.argv[2] as ServerKind;
   if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}; one of ${SERVER_KINDS.join(', ')}`);
   if (!process.send) throw new Error('the benchmark server runs as a child of bench/run.ts (it needs an IPC channel)');
-  const server = serve(kind, process.argv[3]);
+  const serving = serve(kind, process.argv[3]);
   process.on('message', (message: ServerRequest) => {
     if (message.type === 'sample') {
       // --expose-gc is passed for the memory run only: collecting first makes the heap figure steady.
@@ -207,8 +219,10 @@ if (require.main === module) {
   });
   // The parent going away (normally or not) ends the server: no orphan keeps the port.
   process.on('disconnect', () => {
-    server.close();
-    server.closeAllConnections();
-    process.exit(0);
+    void serving.then((server) => {
+      server.close();
+      server.closeAllConnections();
+      process.exit(0);
+    });
   });
 }

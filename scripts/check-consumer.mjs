@@ -8,7 +8,8 @@
 // and runs the ones marked `run` with node --test.
 // A second consumer, with none of the optional peer dependencies installed (no Express, no bullmq),
 // type-checks and runs the node:http listener and the Fetch handler, checks that the main entry
-// works without bullmq, and runs the CLI's send.
+// works without bullmq, and runs the CLI's send. Then, for each framework subpath and supported
+// major, a consumer with only that framework installed type-checks and runs it.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,59 @@ function run(title, command, args, cwd) {
   console.log(`ok   ${title} (${seconds}s)`);
   return result.stdout;
 }
+
+/**
+ * Each framework subpath with only its framework installed (each supported major): `fixture` names
+ * the folder of scripts/consumer/frameworks whose consumer.ts is type-checked (node16, bundler,
+ * skipLibCheck off) and run by check.cjs; `absent` are the packages that must not be there;
+ * `snippet` is the README snippet compiled there rather than with the others (Koa's types do not
+ * compile with skipLibCheck off next to Express 5's dependencies, and NestJS's snippet needs
+ * experimentalDecorators).
+ */
+const FRAMEWORKS = [
+  {
+    title: 'Fastify 5',
+    fixture: 'fastify',
+    packages: [`fastify@${installedVersion('fastify')}`],
+    absent: ['koa', '@nestjs/core', 'express'],
+  },
+  {
+    title: 'Fastify 4',
+    fixture: 'fastify',
+    packages: [`fastify@${installedVersion('fastify4')}`],
+    absent: ['koa', '@nestjs/core', 'express'],
+  },
+  {
+    title: 'Koa 3',
+    fixture: 'koa',
+    snippet: 'koa.ts',
+    packages: [`koa@${installedVersion('koa')}`, `@types/koa@${installedVersion('@types/koa')}`],
+    absent: ['fastify', '@nestjs/core', 'express'],
+  },
+  {
+    title: 'Koa 2',
+    fixture: 'koa',
+    packages: [`koa@${installedVersion('koa2')}`, '@types/koa@2'],
+    absent: ['fastify', '@nestjs/core', 'express'],
+  },
+  {
+    title: 'NestJS 11 (Express platform)',
+    fixture: 'nestjs',
+    snippet: 'nestjs.ts',
+    packages: ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', 'reflect-metadata', 'rxjs'].map(
+      (name) => `${name}@${installedVersion(name)}`,
+    ),
+    absent: ['fastify', 'koa'],
+  },
+  {
+    title: 'NestJS 10 (Express platform)',
+    fixture: 'nestjs',
+    packages: ['@nestjs/common@10', '@nestjs/core@10', '@nestjs/platform-express@10', 'reflect-metadata', 'rxjs'],
+    absent: ['fastify', 'koa'],
+  },
+];
+
+const FRAMEWORK_SNIPPETS = new Set(FRAMEWORKS.flatMap(({ snippet }) => (snippet ? [snippet] : [])));
 
 const work = mkdtempSync(join(tmpdir(), 'tencent-chat-recall-webhook-consumer-'));
 try {
@@ -82,6 +136,8 @@ try {
     // For the /bullmq entry and the durable-mode snippets: BullMQ and its Redis client.
     `bullmq@${installedVersion('bullmq')}`,
     `ioredis@${installedVersion('ioredis')}`,
+    // For the Fastify snippet (the Koa and NestJS ones are compiled with only their framework installed).
+    `fastify@${installedVersion('fastify')}`,
     TYPESCRIPT_7,
   ];
   run(
@@ -105,6 +161,7 @@ try {
 
   checkSnippets(consumer);
   checkWithoutExpress(work, tarball);
+  for (const framework of FRAMEWORKS) checkFrameworkAlone(work, tarball, framework);
 
   const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', packed.name, 'package.json'), 'utf8'));
   for (const name of Object.keys(manifest.bin ?? {})) {
@@ -140,7 +197,7 @@ function checkSnippets(consumer) {
     }
   }
 
-  const snippets = extractSnippets(root);
+  const snippets = extractSnippets(root).filter((snippet) => !FRAMEWORK_SNIPPETS.has(snippet.name));
   mkdirSync(join(project, 'snippets'));
   for (const snippet of snippets) writeFileSync(join(project, 'snippets', snippet.name), snippet.code);
   console.log(`     ${snippets.length} snippets from ${[...new Set(snippets.map((s) => s.source))].join(', ')}`);
@@ -174,6 +231,50 @@ function checkRecipeCopy(snippets) {
     .replaceAll("from '../../lib/entries'", "from 'tencent-chat-recall-webhook'");
   if (copy !== recipe.code) throw new Error('__tests__/testing/recipe.test.ts differs from the README recipe');
   console.log('ok   __tests__/testing/recipe.test.ts is the README recipe');
+}
+
+function checkFrameworkAlone(work, tarball, { title, fixture, packages, absent, snippet }) {
+  const consumer = join(work, title.replace(/\W+/g, '-').toLowerCase());
+  mkdirSync(consumer);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'framework-alone', private: true }, null, 2));
+  const frameworks = join(fixtures, 'frameworks');
+  for (const file of ['check.cjs', 'tsconfig.json', 'tsconfig.bundler.json']) {
+    copyFileSync(join(frameworks, file), join(consumer, file));
+  }
+  copyFileSync(join(frameworks, fixture, 'consumer.ts'), join(consumer, 'consumer.ts'));
+  if (snippet) {
+    const { code } = extractSnippets(root).find((found) => found.name === snippet);
+    writeFileSync(join(consumer, 'snippet.ts'), code);
+    for (const file of ['tsconfig.json', 'tsconfig.bundler.json']) {
+      const config = JSON.parse(readFileSync(join(consumer, file), 'utf8'));
+      writeFileSync(
+        join(consumer, file),
+        JSON.stringify({ ...config, files: [...config.files, 'snippet.ts'] }, null, 2),
+      );
+    }
+  }
+  run(
+    `npm install <tarball> with only ${title}`,
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      tarball,
+      `@types/node@${installedVersion('@types/node')}`,
+      ...packages,
+    ],
+    consumer,
+  );
+  run(`${title} alone: tsc, node16, skipLibCheck off`, bin('tsc'), ['-p', 'tsconfig.json'], consumer);
+  run(`${title} alone: tsc, bundler`, bin('tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
+  console.log(
+    run(`${title} alone: require(), import and a recall`, process.execPath, ['check.cjs', fixture, ...absent], consumer)
+      .trim()
+      .replace(/^/gm, '     '),
+  );
 }
 
 /** The `/node` and `/fetch` entry points need neither Express nor its types, even with skipLibCheck off. */

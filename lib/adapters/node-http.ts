@@ -1,17 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
-import getRawBody from 'raw-body';
-import { failAnswer, JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
-import type { BodySource } from '../protocol/body';
 import { createRecallCore } from '../http/pipeline';
-import {
-  BodyTimeoutError,
-  InvalidBodyError,
-  PayloadTooLargeError,
-  RecallWebhookError,
-  UnsupportedEncodingError,
-} from '../protocol/errors';
-import { parseQuery, type CallbackQuery } from '../protocol/query';
+import { NOT_CLAIMED, pathOf, queryParams, readBody, writeAnswer } from '../http/node-io';
 import type { RecallWebhookOptions } from '../protocol/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:node-http');
@@ -30,9 +20,6 @@ export type RecallListener<Req extends IncomingMessage = IncomingMessage> = (
   next?: NextHandler,
 ) => void;
 
-const NOT_CLAIMED = failAnswer(404, 'not a recall callback');
-const EMPTY_BODY = Buffer.alloc(0);
-
 /**
  * `createServer(createRecallListener(options))` is a complete receiver; inside another server,
  * call it with a `next` that takes the requests it does not claim.
@@ -43,10 +30,14 @@ export function createRecallListener<Req extends IncomingMessage = IncomingMessa
   return createNodeListener(options, 'createRecallListener');
 }
 
-/** The node:http adapter, shared by `createRecallListener` and the Express middleware. */
+/**
+ * The node:http adapter, shared by `createRecallListener`, the Express middleware and the NestJS
+ * module. `parsedBody` says where an earlier parser left the body (`req.body` by default).
+ */
 export function createNodeListener<Req extends IncomingMessage>(
   options: RecallWebhookOptions<Req>,
   factory: string,
+  parsedBody: (req: Req) => unknown = bodyOf,
 ): RecallListener<Req> {
   const core = createRecallCore(options, factory);
 
@@ -72,107 +63,18 @@ export function createNodeListener<Req extends IncomingMessage>(
       return;
     }
     void core
-      .handle({ command, params, request: req, label, readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs) })
+      .handle({
+        command,
+        params,
+        request: req,
+        label,
+        readBody: (limit, timeoutMs) => readBody(req, limit, timeoutMs, parsedBody(req)),
+      })
       .then((answer) => writeAnswer(req, res, answer));
   };
 }
 
-function pathOf(url: string): string {
-  const start = url.indexOf('?');
-  return start === -1 ? url : url.slice(0, start);
-}
-
-function queryParams(url: string): CallbackQuery {
-  const start = url.indexOf('?');
-  return parseQuery(start === -1 ? '' : url.slice(start + 1));
-}
-
-/** Takes the body in whatever state earlier middleware left it, or reads the stream itself. */
-function readBody(req: IncomingMessage & { body?: unknown }, limit: number, timeoutMs: number): Promise<BodySource> {
-  if (req.readableEnded || !req.readable) {
-    // An earlier parser (express.json() has its own, larger default limit) read the stream:
-    // the size Tencent sent still counts against this middleware's limit.
-    if (Number(req.headers['content-length']) > limit) return Promise.reject(new PayloadTooLargeError());
-    return Promise.resolve(sourceOf(req.body));
-  }
-  const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-    return Promise.reject(new UnsupportedEncodingError());
-  }
-  return new Promise((resolve, reject) => {
-    // The immediate runs once the parser is done with the data that brought the headers (a
-    // tick would run between the headers and the body): a body that came with them is whole in
-    // the request's buffer and is taken from there, with no timer; only one still arriving is
-    // read by raw-body, against the body timer.
-    setImmediate(() => {
-      if (req.destroyed) reject(new InvalidBodyError('could not read the body'));
-      else if (req.complete) takeBuffered(req, limit, resolve, reject);
-      else readArriving(req, limit, timeoutMs, resolve, reject);
-    });
-  });
-}
-
-type Resolve = (source: BodySource) => void;
-type Reject = (error: RecallWebhookError) => void;
-
-function takeBuffered(req: IncomingMessage, limit: number, resolve: Resolve, reject: Reject): void {
-  if (req.readableLength > limit) {
-    reject(new PayloadTooLargeError());
-    return;
-  }
-  const bytes = (req.read() as Buffer | null) ?? EMPTY_BODY;
-  // 'end' follows on a later tick; until then the request would look unread.
-  req.once('end', () => resolve({ kind: 'bytes', bytes }));
-}
-
-function readArriving(req: IncomingMessage, limit: number, timeoutMs: number, resolve: Resolve, reject: Reject): void {
-  // raw-body has no timeout: on expiry stop the flow and let the answer's Connection: close free the socket.
-  const timer = setTimeout(() => {
-    req.pause();
-    reject(new BodyTimeoutError());
-  }, timeoutMs);
-  getRawBody(req, { limit, length: req.headers['content-length'] }, (error, bytes) => {
-    clearTimeout(timer);
-    if (error) reject(readError(error as { type?: string }));
-    else resolve({ kind: 'bytes', bytes });
-  });
-}
-
-function readError(error: { type?: string }): RecallWebhookError {
-  if (error.type === 'entity.too.large') return new PayloadTooLargeError();
-  return new InvalidBodyError(
-    error.type === 'request.size.invalid' ? 'body length does not match Content-Length' : 'could not read the body',
-  );
-}
-
-function sourceOf(body: unknown): BodySource {
-  if (body instanceof Uint8Array) return { kind: 'bytes', bytes: body };
-  if (typeof body === 'string') return { kind: 'text', text: body };
-  return { kind: 'parsed', value: body };
-}
-
-/** True when the request has a body the answer would leave unread (HTTP/1; HTTP/2 has no Connection header). */
-function leavesBodyUnread(req: IncomingMessage): boolean {
-  if (req.readableEnded || req.httpVersionMajor >= 2) return false;
-  const length = req.headers['content-length'];
-  return length === undefined ? req.headers['transfer-encoding'] !== undefined : length !== '0';
-}
-
-function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-  if (res.headersSent) {
-    debug('answer %d not written: the response had already started', answer.status);
-    return;
-  }
-  const headers: Record<string, string | number> = {
-    'Content-Type': JSON_CONTENT_TYPE,
-    'Content-Length': Buffer.byteLength(answer.body),
-    ...answer.headers,
-  };
-  // Node would read and discard the rest of an unread body however slow or large it is; closing
-  // instead keeps a refused sender (401, 403, 413, 415, 408) from holding the socket or pushing
-  // past the limit. A body read to its end leaves nothing behind, so keep-alive stays.
-  if (leavesBodyUnread(req)) headers.Connection = 'close';
-  // Headers in writeHead skip setHeader's bookkeeping; ones earlier middleware set are kept.
-  res.writeHead(answer.status, headers);
-  res.end(answer.body);
+/** Where Express's and Connect's body parsers leave the body. */
+function bodyOf(req: IncomingMessage & { body?: unknown }): unknown {
+  return req.body;
 }

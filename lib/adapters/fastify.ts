@@ -1,0 +1,122 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import createDebug from 'debug';
+import { JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
+import type { BodySource } from '../protocol/body';
+import { createRecallCore } from '../http/pipeline';
+import { leavesBodyUnread, NOT_CLAIMED, pathOf, queryParams, readBody, readStream } from '../http/node-io';
+import type { RecallWebhookOptions } from '../protocol/types';
+
+const debug = createDebug('tencent-chat-recall-webhook:fastify');
+
+/** A Fastify route handler, for the callback commands the plugin does not take. */
+export type OtherCommandHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** `recallWebhook`'s options, plus where the route goes and who answers the other commands. */
+export interface RecallWebhookPluginOptions extends RecallWebhookOptions<FastifyRequest> {
+  /** The callback URL's path (under the prefix the plugin is registered with), e.g. `/tencent-chat/callback`. */
+  path: string;
+  /**
+   * Answers the POSTs Tencent sends to the same URL that are not a recall this plugin has a handler
+   * (or a queue) for, as a route handler would: `request.body` is the JSON Tencent sent (parsed
+   * whatever the Content-Type, up to `limit`). Without it they are answered 404 FAIL.
+   */
+  onOtherCommand?: OtherCommandHandler | undefined;
+}
+
+/** What `register` adds to a plugin's options: Fastify's, not the middleware's. */
+const REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
+
+/**
+ * A Fastify plugin (Fastify 4 and 5) for Tencent Cloud Chat's recall callbacks:
+ * `await app.register(recallWebhook, { path: '/tencent-chat/callback', sdkAppId, onRecall })`.
+ * It adds a POST route at `path` that reads a recall's body itself, and its own content-type parsing
+ * for the other commands, encapsulated: the app's parsers and its other routes are untouched.
+ * Other callback commands go to `onOtherCommand`.
+ */
+export async function recallWebhook(
+  instance: FastifyInstance,
+  pluginOptions: RecallWebhookPluginOptions,
+): Promise<void> {
+  const { path, onOtherCommand, options } = splitOptions(pluginOptions);
+  const core = createRecallCore(options, 'recallWebhook');
+  const parseJson = instance.getDefaultJsonParser('error', 'error');
+
+  // A recall is taken and answered in the route's onRequest hook, before Fastify parses anything:
+  // its body is read here, whatever the Content-Type, against limit and bodyTimeoutMs.
+  async function takeRecall(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const raw = request.raw;
+    const params = queryParams(raw.url ?? '');
+    const label = `POST ${pathOf(raw.url ?? '')}`;
+    const command = core.claims(raw.method, params);
+    if (!command) {
+      debug('%s: passed on: CallbackCommand is not a recall this plugin has a handler or queue for', label);
+      return undefined;
+    }
+    const answer = await core.handle({
+      command,
+      params,
+      request,
+      label,
+      readBody: (limit, timeoutMs) => readBody(raw, limit, timeoutMs, undefined),
+    });
+    return send(request, reply, answer);
+  }
+
+  // The other commands' bodies: JSON for onOtherCommand whatever the Content-Type, or left unread
+  // for the 404. The app's parsers stay where they are.
+  instance.removeAllContentTypeParsers();
+  instance.addContentTypeParser('*', (request, _payload, done) => {
+    if (!onOtherCommand) {
+      done(null, undefined);
+      return;
+    }
+    readStream(request.raw, core.options.limit, core.options.bodyTimeoutMs).then(
+      (source) => parseJson(request, textOf(source), done),
+      (error: Error) => done(error, undefined),
+    );
+  });
+
+  instance.post(path, { onRequest: takeRecall }, async (request, reply) =>
+    onOtherCommand ? onOtherCommand(request, reply) : send(request, reply, NOT_CLAIMED),
+  );
+}
+
+// What fastify-plugin would set, without its 'skip-override': the parser stays encapsulated with
+// the route. Fastify names the plugin after this in its errors and plugin tree, and refuses to
+// register it on a major it was not written for.
+const PLUGIN_NAME = 'tencent-chat-recall-webhook';
+Object.defineProperty(recallWebhook, Symbol.for('fastify.display-name'), { value: PLUGIN_NAME });
+Object.defineProperty(recallWebhook, Symbol.for('plugin-meta'), {
+  value: { name: PLUGIN_NAME, fastify: '4.x || 5.x' },
+});
+
+function splitOptions(pluginOptions: RecallWebhookPluginOptions): {
+  path: string;
+  onOtherCommand: OtherCommandHandler | undefined;
+  options: RecallWebhookOptions<FastifyRequest>;
+} {
+  const { path, onOtherCommand, ...rest } = pluginOptions;
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new TypeError('recallWebhook: invalid options: "path" must be a string starting with "/"');
+  }
+  if (onOtherCommand !== undefined && typeof onOtherCommand !== 'function') {
+    throw new TypeError('recallWebhook: invalid options: "onOtherCommand" must be a function');
+  }
+  const options: Partial<Record<string, unknown>> = { ...rest };
+  for (const key of REGISTER_OPTIONS) delete options[key];
+  return { path, onOtherCommand, options: options as unknown as RecallWebhookOptions<FastifyRequest> };
+}
+
+function textOf(source: BodySource): string {
+  // readStream gives bytes.
+  const { bytes } = source as { bytes: Uint8Array };
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, answer: Answer): FastifyReply {
+  reply.code(answer.status).header('content-type', JSON_CONTENT_TYPE);
+  if (answer.headers) reply.headers(answer.headers);
+  // As the node:http listener does: a refused body is not read to its end, the connection is closed instead.
+  if (leavesBodyUnread(request.raw)) reply.header('connection', 'close');
+  return reply.send(answer.body);
+}
