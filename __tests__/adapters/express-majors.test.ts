@@ -136,6 +136,7 @@ describe.each(MAJORS)('%s', (_major, express) => {
       expect(recalls).toEqual([
         {
           callbackCommand: C2C_RECALL_COMMAND,
+          source: 'webhook',
           sdkAppId: String(SDK_APP_ID),
           fromAccount: 'jared',
           toAccount: 'Jonh',

@@ -20,6 +20,7 @@ import {
   type Backend,
 } from '../support/bullmq';
 import { freeLoopbackPort } from '../support/redis-server';
+import { runWhereBullmqFails } from '../support/cli-without-bullmq';
 
 // Each suite starts real servers; on a loaded machine that can take longer than Jest's 5 s default.
 jest.setTimeout(30_000);
@@ -235,20 +236,6 @@ describe('failed and retry usage', () => {
   });
 
   describe('without bullmq installed', () => {
-    /** Runs the CLI loaded afresh, with `bullmq` failing to load as `failure` says. */
-    async function runWhereBullmqFails(failure: Error, argv: string[]): Promise<{ code: number; lines: string[] }> {
-      const lines: string[] = [];
-      const io = { stdout: (text: string) => lines.push(text), stderr: (text: string) => lines.push(text) };
-      let code = -1;
-      await jest.isolateModulesAsync(async () => {
-        jest.doMock('bullmq', () => {
-          throw failure;
-        });
-        const isolated = jest.requireActual<typeof import('../../lib/cli/index')>('../../lib/cli/index');
-        code = await isolated.run(argv, io);
-      });
-      return { code, lines };
-    }
     afterEach(() => jest.dontMock('bullmq'));
 
     it.each(['failed', 'retry'])('%s exits 1 and says which packages to install', async (command) => {

@@ -3,6 +3,8 @@ import type { Job, Queue } from 'bullmq';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, run } from '../../lib/cli/index';
 import { SECRET_KEY_VARIABLE } from '../../lib/cli/reconcile';
 import { describeWithRedis, openQueue, startRedisBackend, uniqueQueueName, type Backend } from '../support/bullmq';
+import { runWhereBullmqFails } from '../support/cli-without-bullmq';
+import { freeLoopbackPort } from '../support/redis-server';
 import { filledFakeApp, SDK_APP_ID, SECRET_KEY } from './scenario';
 
 jest.setTimeout(60_000);
@@ -49,9 +51,18 @@ describe('reconcile', () => {
 
   it('exits 1 and names the group it could not read', async () => {
     process.env[SECRET_KEY_VARIABLE] = SECRET_KEY;
-    const { code, stderr } = await cli('reconcile', ...flags(), '--group', filled.scenario.missingGroup);
+    filled.app.fake.injectFault({ command: 'openim/admin_getroammsg', errorCode: 70001, errorInfo: 'UserSig expired' });
+    const { code, stderr } = await cli(
+      'reconcile',
+      ...flags(),
+      '--group',
+      filled.scenario.missingGroup,
+      '--c2c',
+      'alice:bob',
+    );
     expect(code).toBe(EXIT_FAILED);
     expect(stderr).toMatch(/group @TGS#missing: history not read: .*ErrorCode 10010/);
+    expect(stderr).toMatch(/one-to-one alice:bob: history not read: .*ErrorCode 70001: UserSig expired/);
   });
 
   it('exits 2 naming the variable when the secret key is not in the environment', async () => {
@@ -69,6 +80,7 @@ describe('reconcile', () => {
     [['--base-url', 'http://127.0.0.1:1', '--sdk-app-id', '1', '--since', '2h', '--c2c', 'alice'], /ACCOUNT:PEER/],
     [['--base-url', 'http://127.0.0.1:1', '--sdk-app-id', '1', '--since', '2h', '--redis', 'redis://x'], /--queue/],
     [['--secret-key', 'k'], /--secret-key/],
+    [['extra'], /no operands, got 'extra'/],
   ])('exits 2 on bad usage: %j', async (argv, message) => {
     process.env[SECRET_KEY_VARIABLE] = SECRET_KEY;
     const { code, stderr } = await cli('reconcile', ...argv);
@@ -82,6 +94,55 @@ describe('reconcile', () => {
     expect(stdout).toContain(SECRET_KEY_VARIABLE);
     expect(stdout).toContain('--c2c ACCOUNT:PEER');
     expect((await cli('--help')).stdout).toContain('reconcile');
+  });
+});
+
+describe('reconcile --queue with the queue unreachable', () => {
+  it('exits 1 and lists each recall it could not queue', async () => {
+    process.env[SECRET_KEY_VARIABLE] = SECRET_KEY;
+    const port = await freeLoopbackPort();
+    const { code, stdout, stderr } = await cli(
+      'reconcile',
+      ...flags(),
+      '--group',
+      filled.scenario.busyGroup,
+      '--queue',
+      'q',
+      '--redis',
+      `redis://127.0.0.1:${port}`,
+    );
+    expect(code).toBe(EXIT_FAILED);
+    expect(stdout.match(/\(failed\)/g)).toHaveLength(3);
+    expect(stderr.split('\n')).toEqual(
+      Array(3).fill(
+        expect.stringMatching(
+          /^tencent-chat-recall-webhook reconcile: group @TGS#busy: recall not delivered: the recall could not be queued: /,
+        ),
+      ),
+    );
+  });
+});
+
+describe('reconcile --queue without bullmq', () => {
+  function runReconcileWhereBullmqFails(failure: Error) {
+    process.env[SECRET_KEY_VARIABLE] = SECRET_KEY;
+    return runWhereBullmqFails(failure, ['reconcile', ...flags(), '--group', 'g', '--queue', 'q']);
+  }
+  afterEach(() => jest.dontMock('bullmq'));
+
+  it('exits 1 and says which packages to install', async () => {
+    const notInstalled = Object.assign(new Error("Cannot find module 'bullmq'"), { code: 'MODULE_NOT_FOUND' });
+    expect(await runReconcileWhereBullmqFails(notInstalled)).toEqual({
+      code: EXIT_FAILED,
+      lines: [
+        'tencent-chat-recall-webhook reconcile: --queue needs the bullmq package, an optional peer dependency: npm install bullmq ioredis',
+      ],
+    });
+  });
+
+  it('lets any other failure to load bullmq through', async () => {
+    const broken = new SyntaxError('Unexpected token in bullmq');
+    await expect(runReconcileWhereBullmqFails(broken)).rejects.toBe(broken);
   });
 });
 

@@ -195,6 +195,94 @@ describe('reconcileRecalls with the receiver down', () => {
     expect(seen.events).toHaveLength(3);
   });
 
+  it('reads answers that leave their lists out, and trusts only send times within the window', async () => {
+    const { fake } = filled.app;
+    const ok = { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' };
+    fake.injectFault({ command: GROUP_HISTORY_COMMAND, rawBody: JSON.stringify(ok) });
+    // A recalled message from long before the window, as a server that ignored MinTime would answer.
+    const stale = { From_Account: 'alice', To_Account: 'bob', MsgKey: '1_2_3', MsgFlagBits: 8 | 2, MsgTimeStamp: 3 };
+    fake.injectFault({
+      command: C2C_HISTORY_COMMAND,
+      rawBody: JSON.stringify({ ...ok, Complete: 0, MsgList: [stale] }),
+    });
+    fake.injectFault({ command: C2C_HISTORY_COMMAND, rawBody: JSON.stringify(ok) });
+    const seen = recorder();
+    const groupsOnly = await pass({ ...seen.handlers, groups: [filled.scenario.busyGroup], conversations: undefined });
+    const pairsOnly = await pass({ ...seen.handlers, groups: undefined });
+    const pairsAgain = await pass({ ...seen.handlers, groups: undefined });
+    expect(seen.events).toEqual([]);
+    expect([groupsOnly, pairsOnly, pairsAgain].map((report) => [report.scanned, report.calls])).toEqual([
+      [{ groups: 1, conversations: 0 }, 1],
+      [{ groups: 0, conversations: 1 }, 1],
+      [{ groups: 0, conversations: 1 }, 1],
+    ]);
+  });
+
+  it('reports a one-to-one conversation whose history cannot be read, and goes on', async () => {
+    filled.app.fake.injectFault({ command: C2C_HISTORY_COMMAND, errorCode: 70001, errorInfo: 'UserSig expired' });
+    const seen = recorder();
+    const report = await pass({
+      ...seen.handlers,
+      groups: undefined,
+      conversations: [
+        { account: 'alice', peer: 'bob' },
+        { account: 'bob', peer: 'alice' },
+      ],
+    });
+    expect(report.failed).toEqual([
+      expect.objectContaining({
+        conversation: { kind: 'c2c', account: 'alice', peer: 'bob' },
+        reason: 'openim/admin_getroammsg failed: ErrorCode 70001: UserSig expired',
+      }),
+    ]);
+    expect(report.scanned.conversations).toBe(1);
+    expect(seen.events).toHaveLength(4);
+  });
+
+  it('delivers anyway when the dedupe store fails, and says so through log', async () => {
+    const warnings: string[] = [];
+    const seen = recorder();
+    const broken = { claim: () => Promise.reject(new Error('store down')), release: () => Promise.resolve() };
+    const report = await pass({
+      ...seen.handlers,
+      groups: [filled.scenario.busyGroup],
+      conversations: undefined,
+      dedupe: { store: broken },
+      log: { warn: (line) => void warnings.push(line) },
+    });
+    expect(report.delivered).toBe(3);
+    expect(seen.events).toHaveLength(3);
+    expect(warnings).toEqual(Array(3).fill(expect.stringContaining('store down')));
+  });
+
+  it('stops paging a group whose history does not go back', async () => {
+    const { fake } = filled.app;
+    const page = {
+      ActionStatus: 'OK',
+      ErrorCode: 0,
+      ErrorInfo: '',
+      RspMsgList: [{ From_Account: 'alice', IsPlaceMsg: 2, MsgSeq: 50, MsgTimeStamp: Math.floor(Date.now() / 1000) }],
+    };
+    fake.injectFault({ command: GROUP_HISTORY_COMMAND, rawBody: JSON.stringify(page), times: 2 });
+    const seen = recorder();
+    const report = await pass({ ...seen.handlers, groups: ['@TGS#stuck'], conversations: undefined });
+    expect(report.calls).toBe(2);
+    expect(seen.ids()).toEqual(['group @TGS#stuck/ 50']);
+  });
+
+  it('says what a handler threw even when it is not an Error', async () => {
+    const report = await pass({
+      groups: [filled.scenario.busyGroup],
+      conversations: undefined,
+      onRecall: () => {
+        throw 'archive says no';
+      },
+    });
+    expect(report.failed.map((failure) => failure.reason)).toEqual(
+      Array(3).fill('the recall handler failed: archive says no'),
+    );
+  });
+
   it('rejects options it cannot run with, naming them', async () => {
     await expect(pass({ onRecall: undefined, onC2CRecall: undefined })).rejects.toThrow(TypeError);
     await expect(pass({ onC2CRecall: undefined, onRecall: () => undefined })).rejects.toThrow(
@@ -203,6 +291,9 @@ describe('reconcileRecalls with the receiver down', () => {
     await expect(pass({ ...recorder().handlers, groups: 'not-a-list' as never })).rejects.toThrow(/"groups"/);
     await expect(pass({ ...recorder().handlers, until: filled.scenario.since - 1 })).rejects.toThrow(
       /"until" is before "since"/,
+    );
+    await expect(pass({ ...recorder().handlers, conversations: [{ account: 'alice' } as never] })).rejects.toThrow(
+      /a conversation must be \{ account, peer \}/,
     );
     await expect(pass({ ...recorder().handlers, groups: [{ id: 'x' } as never] })).rejects.toThrow(
       /GroupId or \{ groupId/,

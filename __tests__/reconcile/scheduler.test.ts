@@ -46,6 +46,32 @@ describe('listActiveGroups', () => {
     }
   });
 
+  it('pages the group list with Next, and skips groups that are gone or say no LastMsgTime', async () => {
+    const { fake } = filled.app;
+    const ok = { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' };
+    const answers: Array<[string, object]> = [
+      [GROUP_LIST_COMMAND, { ...ok, GroupIdList: [{ GroupId: '@TGS#gone' }, { GroupId: '@TGS#mute' }], Next: 2 }],
+      [
+        GROUP_INFO_COMMAND,
+        {
+          ...ok,
+          GroupInfo: [
+            { GroupId: '@TGS#gone', ErrorCode: 10010 },
+            { GroupId: '@TGS#mute', ErrorCode: 0, Type: 'Public' },
+          ],
+        },
+      ],
+      [GROUP_LIST_COMMAND, { ...ok, GroupIdList: [{ GroupId: '@TGS#x' }], Next: 3 }],
+      [GROUP_INFO_COMMAND, ok],
+      [GROUP_LIST_COMMAND, ok],
+    ];
+    for (const [command, answer] of answers) fake.injectFault({ command, rawBody: JSON.stringify(answer) });
+    const before = fake.calls.length;
+    expect(await collect(listActiveGroups(filled.app.client, { since: filled.scenario.since }))).toEqual([]);
+    const listCalls = fake.calls.slice(before).filter((call) => call.command === GROUP_LIST_COMMAND);
+    expect(listCalls.map((call) => (call.body as { Next?: number }).Next)).toEqual([undefined, 2, 3]);
+  });
+
   it('feeds reconcileRecalls: the window start minus the recall time limit counts', async () => {
     const groups = await collect(
       listActiveGroups(filled.app.client, { since: Date.now() - 60_000, recallTimeLimitSeconds: 0 }),

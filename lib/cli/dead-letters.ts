@@ -189,8 +189,11 @@ function resolveTarget(command: DeadLetterCommand, flags: Flags, env: Environmen
   };
 }
 
-/** bullmq is an optional peer dependency: only the dead-letter commands load it, so send works without it. */
-function loadDeadLetters(): typeof import('../durable/dead-letters') | undefined {
+/**
+ * bullmq is an optional peer dependency: only the commands that open a queue (the dead-letter ones,
+ * reconcile with --queue) load it, so the others work without it. `undefined` when it is not installed.
+ */
+export function loadDeadLetters(): typeof import('../durable/dead-letters') | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('../durable/dead-letters') as typeof import('../durable/dead-letters');

@@ -13,6 +13,7 @@ import {
   type ReconcileFailure,
   type ReconcileReport,
 } from '../reconcile/reconcile';
+import { loadDeadLetters } from './dead-letters';
 import { escapeControl, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 
 /** The only place the secret key is read from: never a flag, which would land in shell history and `ps`. */
@@ -132,7 +133,7 @@ export async function runReconcile(argv: readonly string[], io: CliIo): Promise<
     if (error) return usage(io, error.message);
     args = value as ReconcileArgs;
   } catch (error) {
-    if (!(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) throw error;
+    // parseArgs throws only for flags it does not know or values it cannot take.
     return usage(io, (error as Error).message);
   }
   if (args.group.length === 0 && args.c2c.length === 0) return usage(io, 'give at least one --group or --c2c');
@@ -193,13 +194,8 @@ type ClosableQueue = RecallQueue & { close(): Promise<void> };
 
 /** The queue, or null when bullmq (an optional peer dependency) is not installed. */
 function openQueue(args: ReconcileArgs, io: CliIo): ClosableQueue | null {
-  let deadLetters: typeof import('../durable/dead-letters');
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    deadLetters = require('../durable/dead-letters') as typeof import('../durable/dead-letters');
-  } catch (error) {
-    const missing = error as NodeJS.ErrnoException;
-    if (missing.code !== 'MODULE_NOT_FOUND' || !/'bullmq'/.test(missing.message)) throw error;
+  const deadLetters = loadDeadLetters();
+  if (!deadLetters) {
     io.stderr(
       `${PROGRAM} reconcile: --queue needs the bullmq package, an optional peer dependency: npm install bullmq ioredis`,
     );

@@ -1,5 +1,18 @@
 // `tencent-chat-recall-webhook/reconcile`: finding recalls the webhook missed, through Tencent's
 // REST API. The only entry that loads tls-sig-api-v2.
 export * from '../reconcile/chat-api-client';
-export * from '../reconcile/reconcile';
-export * from '../reconcile/active-groups';
+export {
+  DEFAULT_RECALL_TIME_LIMIT_SECONDS,
+  reconcileRecalls,
+  type ConversationToReconcile,
+  type FoundRecall,
+  type GroupToReconcile,
+  type HistoryClient,
+  type ReconciledConversation,
+  type ReconciledRecallEvent,
+  type ReconcileFailure,
+  type ReconcileOptions,
+  type ReconcileReport,
+  type ReconcileWindow,
+} from '../reconcile/reconcile';
+export { listActiveGroups, type ListActiveGroupsOptions } from '../reconcile/active-groups';

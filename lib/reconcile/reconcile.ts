@@ -9,6 +9,7 @@ import {
   type C2CHistoryMessage,
   type DedupeOptions,
   type GroupHistoryMessage,
+  type RecallLog,
   type RecallQueue,
   type ReconciledC2CRecallEvent,
   type ReconciledGroupRecallEvent,
@@ -81,6 +82,11 @@ export interface ReconcileOptions {
   queueCommands?: ReadonlyArray<typeof RECALL_COMMAND | typeof C2C_RECALL_COMMAND> | undefined;
   /** As the receiver's option: how many adds may wait for the queue at once. */
   queueMaxPendingAdds?: number | undefined;
+  /**
+   * As the receiver's option: where the delivery writes what a report cannot show (a dedupe store
+   * that failed, a queue that failed over to the handler). Default: warnings and errors to the console.
+   */
+  log?: Partial<RecallLog> | undefined;
   /** The receiver's dedupe store, so a recall it (or an earlier pass) delivered is not delivered again. */
   dedupe?: DedupeOptions | undefined;
   /** The app's recall time limit, in seconds; default 120 (Tencent's default). */
@@ -141,11 +147,8 @@ const iterable = Joi.any().custom((value: unknown) => {
   return value;
 }, 'iterable');
 
-// The receiver's delivery options, checked the same way; reconciliation reports failures rather
-// than calling onError or writing log lines.
-const DELIVERY_KEYS = Object.fromEntries(
-  Object.entries(deliveryKeys).filter(([name]) => name !== 'onError' && name !== 'log'),
-);
+// The receiver's delivery options, checked the same way, but onError: a pass reports its failures.
+const DELIVERY_KEYS = Object.fromEntries(Object.entries(deliveryKeys).filter(([name]) => name !== 'onError'));
 
 const optionsSchema = Joi.object({
   client: Joi.object({ sdkAppId: Joi.number().integer().positive().required(), call: Joi.function().required() })
@@ -196,7 +199,8 @@ export async function reconcileRecalls(options: ReconcileOptions): Promise<Recon
     until,
     readFrom: new Date(since.getTime() - value.recallTimeLimitSeconds * 1000),
   };
-  const pass = new Pass(value.client, delivery, window);
+  // The caller's client itself, not Joi's copy of it: its state (the call spacing) is shared.
+  const pass = new Pass(options.client, delivery, window);
   if (options.groups !== undefined) {
     await forEachConcurrently(options.groups, value.concurrency, (item) => pass.readGroup(toGroup(item)));
   }
@@ -224,8 +228,9 @@ function requireTaker(
 
 function toGroup(item: unknown): { groupId: string; topicId?: string } {
   const { error } = groupItem.validate(item);
-  if (error)
+  if (error) {
     throw new TypeError(`${FACTORY}: a group must be a GroupId or { groupId, topicId? }, got ${JSON.stringify(item)}`);
+  }
   if (typeof item === 'string') return { groupId: item };
   const { groupId, topicId } = item as { groupId: string; topicId?: string };
   return topicId === undefined ? { groupId } : { groupId, topicId };
@@ -296,14 +301,18 @@ class Pass {
           ...(group.topicId !== undefined && { TopicId: group.topicId }),
           ...(reqMsgSeq !== undefined && { ReqMsgSeq: reqMsgSeq }),
         });
-        const messages = page.RspMsgList ?? [];
+        // Only what was asked for: an answer that ignored ReqMsgSeq would repeat a page forever.
+        const messages = (page.RspMsgList ?? []).filter(
+          (message) => reqMsgSeq === undefined || message.MsgSeq <= reqMsgSeq,
+        );
         for (const message of messages) {
           if (message.IsPlaceMsg === IS_PLACE_MSG_RECALLED && this.inWindow(message.MsgTimeStamp)) {
             await this.deliver(conversation, this.groupEvent(group, message));
           }
         }
         const lowestSeq = Math.min(...messages.map((message) => message.MsgSeq));
-        if (messages.length === 0 || lowestSeq <= 1 || this.reachedStart(messages)) break;
+        const atStart = messages.length === 0 || !Number.isSafeInteger(lowestSeq) || lowestSeq <= 1;
+        if (atStart || this.reachedStart(messages)) break;
         reqMsgSeq = lowestSeq - 1;
       }
       this.report.scanned.groups += 1;
@@ -399,6 +408,9 @@ class Pass {
     const found: FoundRecall = { event, outcome: 'failed' };
     this.report.recalls.push(found);
     try {
+      // The delivery's types speak of webhook events, those a receiver's onError hears of; a pass
+      // takes no onError, and the delivery (its log lines too) reads only the command and the
+      // key's fields, which both sources share.
       found.outcome = await this.delivery.deliver(event as never, {
         request: this.window,
         label: `reconcile ${describe(conversation)}`,

@@ -59,7 +59,15 @@ const TESTING_EXPORTS = [
   'signRequestTime',
   'startFakeChatServer',
 ];
-const RECONCILE_EXPORTS = ['ChatApiError', 'ChatApiRequestError', 'DEFAULT_CHAT_API_BASE_URL', 'createChatApiClient'];
+const RECONCILE_EXPORTS = [
+  'ChatApiError',
+  'ChatApiRequestError',
+  'DEFAULT_CHAT_API_BASE_URL',
+  'DEFAULT_RECALL_TIME_LIMIT_SECONDS',
+  'createChatApiClient',
+  'listActiveGroups',
+  'reconcileRecalls',
+];
 
 const BULLMQ_EXPORTS = [
   'UnhandledRecallJobError',
