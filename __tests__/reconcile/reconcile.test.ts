@@ -3,6 +3,7 @@
  * was down are delivered once, to inline handlers and through a real Redis queue to a real worker;
  * a second pass and a pass after a receiver that was up deliver nothing again.
  */
+import { tracingChannel } from 'node:diagnostics_channel';
 import type { ConnectionOptions, Queue, Worker } from 'bullmq';
 import { createRecallWorker } from '../../lib/durable/worker';
 import { memoryStore } from '../../lib/delivery/memory-store';
@@ -75,6 +76,24 @@ describe('reconcileRecalls with the receiver down', () => {
     const again = await pass({ ...second.handlers, dedupe: { store } });
     expect(second.events).toEqual([]);
     expect(again).toMatchObject({ found: { group: 5, c2c: 4 }, delivered: 0, duplicates: 9 });
+  });
+
+  it('runs inside the reconcile TracingChannel, which hears of the app and the recalls delivered', async () => {
+    const seen: Array<{ event: string; context: Record<string, unknown> }> = [];
+    const record = (event: string) => (context: object) =>
+      void seen.push({ event, context: { ...(context as Record<string, unknown>) } });
+    const subscribers = { start: record('start'), asyncEnd: record('asyncEnd') };
+    const channel = tracingChannel('tencent-chat-recall-webhook:reconcile');
+    channel.subscribe(subscribers as never);
+    try {
+      const first = recorder();
+      await pass({ ...first.handlers });
+    } finally {
+      channel.unsubscribe(subscribers as never);
+    }
+    expect(seen.map((entry) => entry.event)).toEqual(['start', 'asyncEnd']);
+    expect(seen[0].context).toEqual({ sdkAppId: String(filled.app.client.sdkAppId) });
+    expect(seen[1].context).toMatchObject({ outcome: 'ok', recovered: 9 });
   });
 
   it('reports the missing group and the AVChatRoom with their ErrorCodes and goes on', async () => {

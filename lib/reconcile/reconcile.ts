@@ -2,6 +2,7 @@ import createDebug from 'debug';
 import Joi from 'joi';
 import { createDelivery, type Delivery, type DeliveryOptions, type DeliveryOutcome } from '../delivery/deliver';
 import { deliverySettings } from '../delivery/options';
+import { traceReconcilePass } from '../observability/channels';
 import { deliveryKeys, HANDLER_REQUIRED } from '../delivery/options-schema';
 import {
   C2C_RECALL_COMMAND,
@@ -201,15 +202,18 @@ export async function reconcileRecalls(options: ReconcileOptions): Promise<Recon
   };
   // The caller's client itself, not Joi's copy of it: its state (the call spacing) is shared.
   const pass = new Pass(options.client, delivery, window);
-  if (options.groups !== undefined) {
-    await forEachConcurrently(options.groups, value.concurrency, (item) => pass.readGroup(toGroup(item)));
-  }
-  if (options.conversations !== undefined) {
-    await forEachConcurrently(options.conversations, value.concurrency, (item) =>
-      pass.readConversation(toConversation(item)),
-    );
-  }
-  return pass.report;
+  return await traceReconcilePass({ sdkAppId: String(options.client.sdkAppId) }, async (trace) => {
+    if (options.groups !== undefined) {
+      await forEachConcurrently(options.groups, value.concurrency, (item) => pass.readGroup(toGroup(item)));
+    }
+    if (options.conversations !== undefined) {
+      await forEachConcurrently(options.conversations, value.concurrency, (item) =>
+        pass.readConversation(toConversation(item)),
+      );
+    }
+    trace.recovered = pass.report.delivered;
+    return pass.report;
+  });
 }
 
 function requireTaker(
