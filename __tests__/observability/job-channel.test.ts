@@ -61,7 +61,10 @@ describeWithRedis('callback and job channels on Redis', () => {
     return recording;
   }
 
-  function worker(onRecall: (event: AnyGroupRecallEvent) => unknown, options: Partial<RecallWorkerOptions> = {}): Worker {
+  function worker(
+    onRecall: (event: AnyGroupRecallEvent) => unknown,
+    options: Partial<RecallWorkerOptions> = {},
+  ): Worker {
     const connection = backend.workerConnection() as ConnectionOptions;
     const started = createRecallWorker(queueName, onRecall, { connection, log: { error() {} }, ...options });
     workers.push(started as unknown as Worker);
