@@ -3,9 +3,9 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-// lib/ is in wings whose imports point one way: protocol <- delivery <- http <- adapters, with
-// durable, testing and cli on top, and the public entry points over everything. Each wing lists the
-// wings it may import from.
+// lib/ is in wings whose imports point one way: protocol <- observability <- delivery <- http <-
+// adapters, reconcile <- durable, with testing and cli on top, and the public entry points over
+// everything. Each wing lists the wings it may import from.
 const WINGS = {
   protocol: [],
   observability: ['protocol'],

@@ -183,3 +183,23 @@ describe('an async onError', () => {
     }
   });
 });
+
+describe('a log that throws', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('still lets the answer out, and its line goes to the console', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const handler = handlerWith({
+      log: {
+        warn() {
+          throw new Error('logger broke');
+        },
+      },
+    });
+    const response = await handler(
+      post(createRecallEvent(), createCallbackQuery(SDK_APP_ID, { token: 'wrong-token' })),
+    );
+    expect(response!.status).toBe(401);
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('answered 401 FAIL (Sign does not match)'));
+  });
+});

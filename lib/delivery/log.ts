@@ -32,9 +32,18 @@ class FilledLog implements RecallLog {
     this.write('error', message);
   }
 
+  // A logger that throws must not take the answer, the recall or the process with it: the line
+  // goes to the console instead.
   private write(level: keyof RecallLog, message: string): void {
-    if (typeof this.target[level] === 'function') this.target[level](message);
-    else CONSOLE_LOG[level](message);
+    if (typeof this.target[level] !== 'function') {
+      CONSOLE_LOG[level](message);
+      return;
+    }
+    try {
+      this.target[level](message);
+    } catch {
+      CONSOLE_LOG.error(message);
+    }
   }
 }
 

@@ -58,10 +58,3 @@ export const deliveryKeys = {
 export const HANDLER_REQUIRED = {
   'object.missing': 'at least one of "onRecall", "onC2CRecall" or "queue" is required',
 };
-
-/** Delivery options given on their own, not within a receiver's (the reconciler's). */
-export const standaloneDeliverySchema = Joi.object(deliveryKeys)
-  .or('onRecall', 'onC2CRecall', 'queue')
-  .messages(HANDLER_REQUIRED)
-  .required()
-  .prefs({ abortEarly: true, errors: { label: 'path' } });

@@ -32,12 +32,3 @@ export function deliverySettings<Req>(
     log: normalizeLog(valid.log),
   };
 }
-
-/** Validates delivery options given on their own (not within a receiver's); throws a `TypeError` naming the option. */
-export function normalizeDeliveryOptions<Req>(options: DeliveryOptions<Req>, factory: string): DeliverySettings<Req> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { standaloneDeliverySchema } = require('./options-schema') as typeof import('./options-schema');
-  const { error, value } = standaloneDeliverySchema.validate(options);
-  if (error) throw new TypeError(`${factory}: invalid options: ${error.message}`);
-  return deliverySettings(value as DeliveryOptions<Req>, 'after-callback');
-}

@@ -1,5 +1,5 @@
 import createDebug from 'debug';
-import Joi from 'joi';
+import type JoiModule from 'joi';
 import { messageOf } from './deliver';
 
 const debug = createDebug('tencent-chat-recall-webhook:readiness');
@@ -25,10 +25,35 @@ export interface Readiness {
   reason?: string;
 }
 
-const optionsSchema = Joi.object({
-  queue: Joi.object({ isPaused: Joi.function().required() }).unknown(true).required(),
-  timeoutMs: Joi.number().integer().min(1).default(1000),
-}).prefs({ errors: { label: 'path' } });
+const DEFAULT_TIMEOUT_MS = 1000;
+
+/** Options Joi would accept as they are, decided without loading it (receivers import this module). */
+function isPlainValid(options: unknown): options is ReadinessCheckOptions {
+  if (typeof options !== 'object' || options === null || Object.getPrototypeOf(options) !== Object.prototype) {
+    return false;
+  }
+  const { queue, timeoutMs, ...others } = options as Record<string, unknown>;
+  return (
+    Object.keys(others).length === 0 &&
+    typeof queue === 'object' &&
+    queue !== null &&
+    typeof (queue as Partial<ReadinessQueue>).isPaused === 'function' &&
+    (timeoutMs === undefined || (Number.isSafeInteger(timeoutMs) && (timeoutMs as number) >= 1))
+  );
+}
+
+/** Joi decides what the plain check did not accept, and names what is wrong. */
+function validateWithJoi(options: unknown): ReadinessCheckOptions {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Joi = require('joi') as typeof JoiModule;
+  const schema = Joi.object({
+    queue: Joi.object({ isPaused: Joi.function().required() }).unknown(true).required(),
+    timeoutMs: Joi.number().integer().min(1),
+  }).prefs({ errors: { label: 'path' } });
+  const { error, value } = schema.validate(options);
+  if (error) throw new TypeError(`createReadinessCheck: ${error.message}`);
+  return value as ReadinessCheckOptions;
+}
 
 const READY: Readiness = Object.freeze({ ready: true });
 
@@ -38,9 +63,9 @@ const READY: Readiness = Object.freeze({ ready: true });
  * while one is under way share its answer, so a frozen store is asked once, not once per probe.
  */
 export function createReadinessCheck(options: ReadinessCheckOptions): () => Promise<Readiness> {
-  const { error, value } = optionsSchema.validate(options);
-  if (error) throw new TypeError(`createReadinessCheck: ${error.message}`);
-  const { queue, timeoutMs } = value as { queue: ReadinessQueue; timeoutMs: number };
+  const valid = isPlainValid(options) ? options : validateWithJoi(options);
+  const { queue } = valid;
+  const timeoutMs = valid.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let inFlight: Promise<Readiness> | undefined;
 
   function probe(): Promise<Readiness> {

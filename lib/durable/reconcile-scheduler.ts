@@ -9,6 +9,8 @@ import {
   type ReconcileOptions,
   type ReconcileReport,
 } from '../reconcile/reconcile';
+import { messageOf } from '../delivery/deliver';
+import { callHook, createFailureLog, normalizeLog } from '../delivery/log';
 
 const debug = createDebug('tencent-chat-recall-webhook:reconcile-scheduler');
 
@@ -36,10 +38,13 @@ export interface RecallReconcilerOptions extends ScheduledPassOptions {
   windowMs?: number | undefined;
   /** The conversations active in the window (the app's archive knows them; small apps: `listActiveGroups`). */
   activeConversations: (window: { since: Date; until: Date }) => ActiveConversations | Promise<ActiveConversations>;
-  /** Hears every pass's report. */
-  onReport?: ((report: ReconcileReport) => void) | undefined;
-  /** Hears a pass that failed as a whole (`activeConversations` threw, invalid options). BullMQ keeps the failed job. */
-  onError?: ((error: Error) => void) | undefined;
+  /** Hears every pass's report. May be async; a throw or rejection is logged, and the pass still counts as done. */
+  onReport?: ((report: ReconcileReport) => unknown) | undefined;
+  /**
+   * Hears a pass that failed as a whole (`activeConversations` threw, invalid options); the `log`
+   * option writes it too. BullMQ keeps the failed job. May be async: a rejection is caught and logged.
+   */
+  onError?: ((error: Error) => unknown) | undefined;
 }
 
 export interface RecallReconciler {
@@ -84,13 +89,24 @@ export async function startRecallReconciler(options: RecallReconcilerOptions): P
     'onError',
   ]);
 
+  const failures = createFailureLog(normalizeLog(options.log));
+  function hookFailed(hook: string, failure: unknown): void {
+    debug('%s threw: %O', hook, failure);
+    failures.report('error', `${hook} threw`, `${hook} threw: ${messageOf(failure)}`);
+  }
+
   async function pass(job: Job): Promise<object> {
     const until = new Date();
     const since = new Date(until.getTime() - windowMs);
     debug('job %s: pass over %s .. %s', job.id, since.toISOString(), until.toISOString());
     const active = await activeConversations({ since, until });
     const report = await reconcileRecalls({ ...passOptions, since, until, ...active });
-    onReport?.(report);
+    // The pass delivered what it found: a report hook that fails is told, not a failed pass.
+    if (onReport)
+      callHook(
+        () => onReport(report),
+        (failure) => hookFailed('onReport', failure),
+      );
     return { found: report.found, delivered: report.delivered, failed: report.failed.length, calls: report.calls };
   }
 
@@ -103,10 +119,18 @@ export async function startRecallReconciler(options: RecallReconcilerOptions): P
     { name: JOB_NAME, opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
   const worker = new Worker(queueName, pass, { connection, concurrency: 1 });
-  worker.on('error', (failure) => debug('worker error: %O', failure));
+  worker.on('error', (failure) => {
+    debug('worker error: %O', failure);
+    failures.report('error', `reconciler error ${messageOf(failure)}`, `reconciler error: ${messageOf(failure)}`);
+  });
   worker.on('failed', (_job, failure) => {
     debug('pass failed: %O', failure);
-    onError?.(failure);
+    failures.report('error', 'reconciliation pass failed', `a reconciliation pass failed: ${messageOf(failure)}`);
+    if (onError)
+      callHook(
+        () => onError(failure),
+        (hookFailure) => hookFailed('onError', hookFailure),
+      );
   });
 
   async function close(): Promise<void> {

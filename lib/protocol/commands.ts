@@ -11,8 +11,8 @@ import {
 import type { QueryFacts } from './wire';
 
 /**
- * What differs between the callback commands this package handles; the pipeline in core.ts is
- * the same for all of them.
+ * What differs between the callback commands this package handles; the delivery and the HTTP
+ * pipeline are the same for all of them.
  */
 export interface CommandSpec<Event extends RecallEvent = RecallEvent> {
   readonly command: Event['callbackCommand'];

@@ -180,8 +180,8 @@ const FACTORY = 'reconcileRecalls';
  * One reconciliation pass: reads the history of the given groups and one-to-one conversations
  * for messages sent from `since` minus the recall time limit to `until`, and delivers each one
  * marked recalled like the receiver would (handler, queue, dedupe). A conversation that fails is
- * reported and the pass goes on. Rejects only on invalid options or an invalid group or
- * conversation item (a `TypeError`).
+ * reported and the pass goes on. Rejects on invalid options or an invalid group or conversation
+ * item (a `TypeError`), and when an async source of groups or conversations itself throws.
  */
 export async function reconcileRecalls(options: ReconcileOptions): Promise<ReconcileReport> {
   const { error, value } = optionsSchema.validate(options);

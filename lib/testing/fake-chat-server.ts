@@ -311,10 +311,11 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
       optPlatform,
       callbackCommand: command,
     });
-    const target = new URL(callbackUrl);
-    for (const [name, value] of Object.entries(query)) target.searchParams.set(name, value);
-    delivery.url = target.href;
     try {
+      // Inside the try: a callback URL that does not parse is a failed delivery, not a rejection.
+      const target = new URL(callbackUrl);
+      for (const [name, value] of Object.entries(query)) target.searchParams.set(name, value);
+      delivery.url = target.href;
       const response = await fetch(target, {
         method: 'POST',
         body: JSON.stringify(body),
