@@ -99,6 +99,12 @@ describe.each(MAJORS)('%s', (_major, fastify) => {
       expect(onOtherCommand).not.toHaveBeenCalled();
     });
 
+    it('takes a recall whatever its Content-Type header, even one Fastify could not parse', async () => {
+      const reply = await recall(PATH, undefined, { 'content-type': 'not a media type' });
+      expect(reply.status).toBe(200);
+      expect(onRecall).toHaveBeenCalledTimes(1);
+    });
+
     it('hands another command to onOtherCommand with its JSON parsed, whatever the Content-Type', async () => {
       const body = { CallbackCommand: 'Group.CallbackAfterSendMsg', GroupId: 'g1' };
       const search = queryString(query({ CallbackCommand: 'Group.CallbackAfterSendMsg' }));

@@ -43,23 +43,27 @@ export async function recallWebhook(
 
   // A recall is taken and answered in the route's onRequest hook, before Fastify parses anything:
   // its body is read here, whatever the Content-Type, against limit and bodyTimeoutMs.
-  async function takeRecall(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  // Callback-style: an unclaimed request goes on with done(); a claimed one is answered here and
+  // never calls it, which ends Fastify's lifecycle for the request.
+  function takeRecall(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const raw = request.raw;
     const params = queryParams(raw.url ?? '');
     const label = `POST ${pathOf(raw.url ?? '')}`;
     const command = core.claims(raw.method, params);
     if (!command) {
       debug('%s: passed on: CallbackCommand is not a recall this plugin has a handler or queue for', label);
-      return undefined;
+      done();
+      return;
     }
-    const answer = await core.handle({
-      command,
-      params,
-      request,
-      label,
-      readBody: (limit, timeoutMs) => readBody(raw, limit, timeoutMs, undefined),
-    });
-    return send(request, reply, answer);
+    void core
+      .handle({
+        command,
+        params,
+        request,
+        label,
+        readBody: (limit, timeoutMs) => readBody(raw, limit, timeoutMs, undefined),
+      })
+      .then((answer) => send(request, reply, answer));
   }
 
   // The other commands' bodies: JSON for onOtherCommand whatever the Content-Type, or left unread
