@@ -150,6 +150,13 @@ describe('isPlainValidOptions, the check before Joi', () => {
     );
   });
 
+  it('leaves a size Joi reads as a number to Joi, which converts it', () => {
+    for (const limit of ['1e3', '0x10', '10']) {
+      expect(isPlainValidOptions({ sdkAppId: 1, onRecall, limit })).toBe(false);
+    }
+    expect(normalizeOptions({ sdkAppId: 1, onRecall, limit: '1e3' }, 'test').limit).toBe(1000);
+  });
+
   it('accepts the configurations the guides show, so they do not load Joi', () => {
     const configurations = [
       { sdkAppId: 1400000000, onRecall },

@@ -42,6 +42,9 @@ function hasOnly(value: unknown, checks: Readonly<Record<string, Check>>): value
 
 const isSize: Check = (value) => {
   if (typeof value !== 'string') return isIntegerFrom1(value);
+  // A string Joi's number() reads as a number ('1e3', '0x10') is converted by Joi, not parsed as a
+  // size: Joi decides it.
+  if (value.trim() !== '' && !Number.isNaN(Number(value))) return false;
   const parsed = value.length > 0 ? bytes.parse(value) : null;
   return parsed !== null && Number.isFinite(parsed) && parsed > 0;
 };
