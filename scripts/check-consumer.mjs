@@ -8,7 +8,7 @@
 // docs/*.md with TypeScript 7 and with the project's own tsc, and runs the ones marked `run` with
 // node --test.
 // A second consumer, with none of the optional peer dependencies installed (no Express, no bullmq),
-// type-checks every entry point but /bullmq without @types/express, runs the node:http listener and
+// type-checks every entry point but those typed by their own peer without @types/express, runs the node:http listener and
 // the Fetch handler, checks that the main entry works without bullmq, and runs the CLI's send.
 // Then, for each framework subpath and supported major, a consumer with only that framework
 // installed type-checks and runs it.
@@ -292,8 +292,14 @@ function checkFrameworkAlone(work, tarball, { title, fixture, packages, absent, 
 }
 
 /**
+ * The entries whose declarations import their own optional peer dependency's types (bullmq, a
+ * framework, @opentelemetry/api): those are type-checked where that peer is installed.
+ */
+const ENTRIES_WITH_PEER_TYPES = ['bullmq', 'fastify', 'koa', 'nestjs', 'opentelemetry'];
+
+/**
  * No entry point needs Express or its types, even with skipLibCheck off: entries.ts imports every
- * one but /bullmq, whose declarations import those of bullmq, its own optional peer dependency.
+ * one but those of ENTRIES_WITH_PEER_TYPES.
  */
 function checkWithoutExpress(work, tarball) {
   const consumer = join(work, 'no-express');
@@ -304,7 +310,7 @@ function checkWithoutExpress(work, tarball) {
   }
   copyFileSync(subpathsFile, join(consumer, 'subpaths.json'));
   const entries = subpaths
-    .filter(({ name }) => name !== 'bullmq')
+    .filter(({ name }) => !ENTRIES_WITH_PEER_TYPES.includes(name))
     .map((entry) => `export * as ${entry.name}Entry from '${specifierOf(entry)}';\n`);
   writeFileSync(join(consumer, 'entries.ts'), entries.join(''));
   run(
