@@ -28,6 +28,12 @@ const fixtures = join(root, 'scripts', 'consumer');
 // The one list of subpaths: the checks below and the consumer scripts derive every entry point from it.
 const subpathsFile = join(root, 'lib', 'entries', 'subpaths.json');
 const subpaths = readSubpaths();
+
+/**
+ * The entries whose declarations import their own optional peer dependency's types (bullmq, a
+ * framework, @opentelemetry/api): those are type-checked where that peer is installed.
+ */
+const ENTRIES_WITH_PEER_TYPES = ['bullmq', 'fastify', 'koa', 'nestjs', 'opentelemetry'];
 const specifierOf = ({ subpath }) => `tencent-chat-recall-webhook${subpath === '.' ? '' : subpath.slice(1)}`;
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const installedVersion = (name) =>
@@ -290,12 +296,6 @@ function checkFrameworkAlone(work, tarball, { title, fixture, packages, absent, 
       .replace(/^/gm, '     '),
   );
 }
-
-/**
- * The entries whose declarations import their own optional peer dependency's types (bullmq, a
- * framework, @opentelemetry/api): those are type-checked where that peer is installed.
- */
-const ENTRIES_WITH_PEER_TYPES = ['bullmq', 'fastify', 'koa', 'nestjs', 'opentelemetry'];
 
 /**
  * No entry point needs Express or its types, even with skipLibCheck off: entries.ts imports every
