@@ -1,9 +1,11 @@
 // The cold path: what a serverless cold start pays for the package. Each sample is a fresh Node
 // process that imports an entry point of the build users run (dist/), creates the handler and
 // answers one signed recall; @octokit/webhooks' import, construction and verification of one signed
-// delivery is the yardstick, bare Node the floor. Targets are run in turns, in a different order
-// each time, and compared by their median CPU time (user + system, whole process) above the floor;
-// wall-clock medians are shown beside it, but other work on the machine moves them far more.
+// delivery is the yardstick, bare Node the floor. Two harnesses (a Request in and a Response out; a
+// node:http server and one request) show what the I/O around a handler costs without one. Targets
+// are run in turns, in a different order each time, and compared by their median CPU time (user +
+// system, whole process) above the floor; wall-clock medians are shown beside it, but other work on
+// the machine moves them far more.
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -21,6 +23,8 @@ const DIST = join(ROOT, 'dist');
 const OCTOKIT = '@octokit/webhooks';
 const OCTOKIT_WEB = '@octokit/webhooks web';
 const OCTOKIT_NODE = '@octokit/webhooks node';
+const FETCH_HARNESS = 'fetch harness';
+const NODE_HARNESS = 'node:http harness';
 
 interface ColdTarget {
   name: string;
@@ -29,23 +33,36 @@ interface ColdTarget {
   entry?: string;
   /** The targets whose medians above the floor this one is compared with, the like-for-like one first. */
   yardsticks?: readonly string[];
+  /** The harness target doing the same I/O without a handler: what the handler adds is shown above it. */
+  harness?: string;
 }
 
 /** The targets, as data: the package's entry points in both module formats, and their yardsticks. */
 export const COLD_TARGETS: readonly ColdTarget[] = [
   { name: 'bare node', script: 'bare.cjs' },
+  { name: FETCH_HARNESS, script: 'fetch-harness.cjs' },
+  { name: NODE_HARNESS, script: 'node-harness.cjs' },
   { name: OCTOKIT, script: 'octokit.mjs' },
-  { name: OCTOKIT_WEB, script: 'octokit-web.mjs' },
-  { name: OCTOKIT_NODE, script: 'octokit-node.mjs' },
-  { name: 'fetch', script: 'recall-fetch.cjs', entry: join(DIST, 'fetch.js'), yardsticks: [OCTOKIT_WEB, OCTOKIT] },
-  {
-    name: 'fetch (esm)',
+  { name: OCTOKIT_WEB, script: 'octokit-web.mjs', harness: FETCH_HARNESS },
+  { name: OCTOKIT_NODE, script: 'octokit-node.mjs', harness: NODE_HARNESS },
+  ...[
+    { name: 'fetch', file: 'fetch.js' },
+    { name: 'fetch (esm)', file: 'fetch.mjs' },
+    { name: 'main entry', file: 'index.js' },
+  ].map(({ name, file }) => ({
+    name,
     script: 'recall-fetch.cjs',
-    entry: join(DIST, 'fetch.mjs'),
+    entry: join(DIST, file),
     yardsticks: [OCTOKIT_WEB, OCTOKIT],
+    harness: FETCH_HARNESS,
+  })),
+  {
+    name: 'node',
+    script: 'recall-node.cjs',
+    entry: join(DIST, 'node.js'),
+    yardsticks: [OCTOKIT_NODE, OCTOKIT],
+    harness: NODE_HARNESS,
   },
-  { name: 'main entry', script: 'recall-fetch.cjs', entry: join(DIST, 'index.js'), yardsticks: [OCTOKIT_WEB, OCTOKIT] },
-  { name: 'node', script: 'recall-node.cjs', entry: join(DIST, 'node.js'), yardsticks: [OCTOKIT_NODE, OCTOKIT] },
 ];
 const FLOOR = 'bare node';
 /** Each entry point's cold path, above bare Node, against the like-for-like @octokit/webhooks one. */
@@ -55,6 +72,8 @@ export interface ColdResult {
   name: string;
   cpuMs: number;
   aboveFloorMs: number;
+  /** Median above the harness doing the same I/O without a handler. */
+  aboveHarnessMs?: number;
   wallMs: number;
   /** CommonJS modules loaded once the recall is answered (ES modules are not counted). */
   modules?: number;
@@ -124,6 +143,7 @@ export function coldStart(prefix: string[], runs: number): ColdResult[] {
       name: target.name,
       cpuMs: medianOf(target.name, 'cpuMs'),
       aboveFloorMs: above(target.name),
+      ...(target.harness && { aboveHarnessMs: above(target.name) - above(target.harness) }),
       wallMs: medianOf(target.name, 'wallMs'),
       ...(target.entry && last && { modules: last.modules, joiLoaded: last.joi }),
       ...(target.yardsticks && {
@@ -140,7 +160,9 @@ function printColdStart(results: readonly ColdResult[], runs: number): void {
     `\nCold path: fresh process, import + factory + one signed recall; CPU ms (wall ms), median of ${runs} in turns:`,
   );
   for (const result of results) {
-    const above = result.name === FLOOR ? 'the floor' : `${result.aboveFloorMs.toFixed(1)} above it`;
+    const harness =
+      result.aboveHarnessMs === undefined ? '' : ` (${result.aboveHarnessMs.toFixed(1)} above its harness)`;
+    const above = result.name === FLOOR ? 'the floor' : `${result.aboveFloorMs.toFixed(1)} above it${harness}`;
     const versus = Object.entries(result.ratios ?? {})
       .map(([name, ratio]) => `, ${ratio.toFixed(2)}× ${name}`)
       .join('');
