@@ -5,7 +5,7 @@
  * answers `{ passedOn: true, body }` with the body as it found it (text, or what a parser made of it).
  */
 import { send } from '../hardening/http';
-import { cases, queryString, type Case, type Mount } from '../cases';
+import { cases, expectedErrorInfo, queryString, rejectedByJsonParser, type Case, type Mount } from '../cases';
 import { checkAnswer, recorder, type Recorder } from '../harness';
 
 export const PATH = '/tencent-chat/callback';
@@ -23,9 +23,9 @@ export function passedOnAnswer(body: unknown): { passedOn: true; body: unknown }
 
 /** How the app's body parser in front of the adapter behaves, as the cases know it from Express. */
 export interface ParserInFront {
-  /** `json`: the parser answers invalid JSON sent as JSON itself, before the adapter runs (`preParserRejects`). */
+  /** `json`: the parser answers invalid JSON sent as JSON itself, before the adapter runs (`behindJsonParser: 'rejects'`). */
   mount: Mount;
-  /** Whether it keeps the text it parsed; if not, an empty JSON body reaches the adapter parsed (`errorInfoWhenParsed`). */
+  /** Whether it keeps the text it parsed; if not, an empty JSON body reaches the adapter parsed (`behindJsonParser.errorInfo`). */
   keepsText: boolean;
 }
 
@@ -73,10 +73,7 @@ export function describeTable<Req>(
             ...(testCase.body === undefined ? {} : { body: testCase.body }),
           });
           const elapsedMs = Date.now() - started;
-          const rejectedFirst =
-            testCase.preParserRejects?.mounts.includes(parser.mount) &&
-            testCase.preParserRejects.contentTypes.includes(contentType);
-          if (rejectedFirst) {
+          if (rejectedByJsonParser(testCase, parser.mount, contentType)) {
             expect(reply.status).toBe(400);
             expect(rec.events).toHaveLength(0);
             return;
@@ -102,7 +99,7 @@ export function describeTable<Req>(
               text: reply.text,
               elapsedMs,
             },
-            (parsedWithoutText && testCase.errorInfoWhenParsed) || testCase.expected.errorInfo,
+            expectedErrorInfo(testCase, parsedWithoutText),
           );
         } finally {
           await server.close();

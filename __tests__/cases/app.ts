@@ -1,5 +1,5 @@
 /** SdkAppid: the app the callback is for. */
-import { type Case, fail, JSON_TYPES, OK, OTHER_APP_ID, type RecallKind, SDK_APP_ID } from './support';
+import { type Case, fail, OK, OTHER_APP_ID, type RecallKind, SDK_APP_ID } from './support';
 
 export function appCases({ label, query, body }: RecallKind): Case[] {
   return [
@@ -32,7 +32,7 @@ export function appCases({ label, query, body }: RecallKind): Case[] {
       query: query({ SdkAppid: String(OTHER_APP_ID) }),
       body: '{not json',
       expected: fail(403, 'not this app'),
-      preParserRejects: { mounts: ['json'], contentTypes: JSON_TYPES },
+      behindJsonParser: 'rejects',
     },
     {
       name: label + 'accepts any app of an array of sdkAppIds',

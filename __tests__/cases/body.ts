@@ -1,5 +1,5 @@
 /** The body: its size, encoding, content type and JSON. */
-import { type Case, fail, JSON_TYPES, OK, type RecallKind } from './support';
+import { type Case, fail, OK, type RecallKind } from './support';
 
 export function bodyCases({ label, query, body }: RecallKind): Case[] {
   return [
@@ -29,21 +29,21 @@ export function bodyCases({ label, query, body }: RecallKind): Case[] {
       query: query(),
       body: '{"CallbackCommand": ',
       expected: fail(400, 'not valid JSON'),
-      preParserRejects: { mounts: ['json'], contentTypes: JSON_TYPES },
+      behindJsonParser: 'rejects',
     },
     {
       name: label + '400 on an empty body',
       query: query(),
       body: '',
       expected: fail(400, 'empty body'),
-      errorInfoWhenParsed: 'CallbackCommand is required',
+      behindJsonParser: { errorInfo: 'CallbackCommand is required' },
     },
     {
       name: label + '400 on a body of whitespace',
       query: query(),
       body: '  \n ',
       expected: fail(400, 'empty body'),
-      preParserRejects: { mounts: ['json'], contentTypes: JSON_TYPES },
+      behindJsonParser: 'rejects',
     },
     {
       name: label + '400 on a JSON array',
@@ -56,14 +56,14 @@ export function bodyCases({ label, query, body }: RecallKind): Case[] {
       query: query(),
       body: '"Group.CallbackAfterRecallMsg"',
       expected: fail(400, 'not a JSON object'),
-      preParserRejects: { mounts: ['json'], contentTypes: JSON_TYPES },
+      behindJsonParser: 'rejects',
     },
     {
       name: label + '400 on JSON null',
       query: query(),
       body: 'null',
       expected: fail(400, 'not a JSON object'),
-      preParserRejects: { mounts: ['json'], contentTypes: JSON_TYPES },
+      behindJsonParser: 'rejects',
     },
     {
       name: label + 'reads a body that starts with a byte order mark',

@@ -69,12 +69,12 @@ export interface Case {
   /** Extra checks of the event handed to the handler (`groupEvent` narrows it to a group recall). */
   checkEvent?: (event: RecallEvent, body: string) => void;
   /**
-   * Express only: the mounts whose body parser answers the request itself before the
-   * middleware runs (for instance `express.json()` on invalid JSON with a JSON Content-Type).
+   * What changes when a JSON body parser sits in front of the adapter (`express.json()`, Koa's and
+   * NestJS's parsers) and the request says `application/json`; adapters without one ignore it.
+   * `'rejects'`: the parser answers the request itself, before the adapter runs. `{ errorInfo }`:
+   * the adapter receives the body already parsed, and its answer says this instead.
    */
-  preParserRejects?: { mounts: Mount[]; contentTypes: Array<string | undefined> };
-  /** Express only: an ErrorInfo override when `express.json()` parsed the body first. */
-  errorInfoWhenParsed?: string | RegExp;
+  behindJsonParser?: 'rejects' | { errorInfo: string | RegExp };
 }
 
 export function query(
@@ -162,5 +162,15 @@ export const fail = (status: number, errorInfo: string | RegExp): Expected => ({
 });
 export const PASS: Expected = { status: 200, called: false, passThrough: true };
 export const tokenOptions = { token: TOKEN, now: () => FIXED_NOW_MS };
-export const JSON_TYPES: Array<string | undefined> = ['application/json'];
+
+/** Whether a JSON body parser in front (`mount`) answers the case itself, for this Content-Type. */
+export function rejectedByJsonParser(testCase: Case, mount: Mount, contentType: string | undefined): boolean {
+  return testCase.behindJsonParser === 'rejects' && mount === 'json' && contentType === 'application/json';
+}
+
+/** The ErrorInfo expected once a JSON body parser that keeps no text (`parsedWithoutText`) read the body. */
+export function expectedErrorInfo(testCase: Case, parsedWithoutText: boolean): string | RegExp | undefined {
+  const behind = testCase.behindJsonParser;
+  return parsedWithoutText && typeof behind === 'object' ? behind.errorInfo : testCase.expected.errorInfo;
+}
 export const SECONDS = 1000;

@@ -4,7 +4,6 @@ import {
   type Case,
   fail,
   FIXED_NOW_MS,
-  JSON_TYPES,
   OK,
   OLD_TOKEN,
   OTHER_APP_ID,
@@ -190,7 +189,7 @@ export function tokenCases({ label, query, signedQuery, body }: RecallKind): Cas
       query: signedQuery('not-the-token', FIXED_NOW_MS),
       body: '{not json',
       expected: fail(401, 'Sign does not match'),
-      preParserRejects: { mounts: ['json'], contentTypes: JSON_TYPES },
+      behindJsonParser: 'rejects',
     },
     {
       name: label + 'without a token, a Sign and RequestTime on the request are ignored',
