@@ -66,15 +66,6 @@ export function createSignatureVerifier(check: SignatureCheck): SignatureVerifie
   };
 }
 
-/** One check with a verifier of its own, for a caller that checks once. */
-export function verifySignature(
-  sign: string | undefined,
-  requestTime: string | undefined,
-  check: SignatureCheck,
-): void {
-  createSignatureVerifier(check)(sign, requestTime);
-}
-
 /**
  * The Sign in lowercase hex, or undefined when it is no hex SHA-256. Tencent sends lowercase,
  * which is kept as it is.
