@@ -491,7 +491,7 @@ describeWithRedis('reconcileRecalls with the Redis of its queue hung', () => {
   });
 
   it('hands the recall to its handler, and waits for the handler past queueTimeoutMs', async () => {
-    // The dedupe store is on the hung Redis too: dedupe.timeoutMs bounds each claim.
+    // The dedupe store is on the hung Redis too (connected while it answers): dedupe.timeoutMs bounds each claim.
     const storeClient: RedisClientType = createClient({ url: backend.server.url });
     storeClient.on('error', () => undefined);
     backend.server.resume();
