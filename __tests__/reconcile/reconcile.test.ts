@@ -4,16 +4,22 @@
  * a second pass and a pass after a receiver that was up deliver nothing again.
  */
 import { tracingChannel } from 'node:diagnostics_channel';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionOptions, Queue, Worker } from 'bullmq';
+import { createClient, type RedisClientType } from 'redis';
 import { createRecallWorker } from '../../lib/durable/worker';
 import { memoryStore } from '../../lib/delivery/memory-store';
+import { redisStore } from '../../lib/delivery/redis-store';
+import { EnqueueFailedError } from '../../lib/protocol/errors';
 import { ChatApiError } from '../../lib/reconcile/chat-api-client';
 import { GROUP_NO_PERMISSION, GROUP_NOT_FOUND } from '../../lib/protocol/chat-api-error-codes';
 import {
   C2C_HISTORY_COMMAND,
+  DEFAULT_QUEUE_TIMEOUT_MS,
   GROUP_HISTORY_COMMAND,
   reconcileRecalls,
   type ReconcileOptions,
+  type ReconcileReport,
 } from '../../lib/reconcile/reconcile';
 import type {
   AnyRecallEvent,
@@ -23,6 +29,7 @@ import type {
 } from '../../lib/protocol/types';
 import { describeWithRedis, openQueue, startRedisBackend, uniqueQueueName, type Backend } from '../support/bullmq';
 import { waitFor } from '../support/deliveries';
+import type { TestRedisServer } from '../support/redis-server';
 import {
   filledFakeApp,
   fillScenario,
@@ -317,6 +324,12 @@ describe('reconcileRecalls with the receiver down', () => {
     await expect(pass({ ...recorder().handlers, groups: [{ id: 'x' } as never] })).rejects.toThrow(
       /GroupId or \{ groupId/,
     );
+    await expect(pass({ ...recorder().handlers, queueTimeoutMs: 0 })).rejects.toThrow(
+      /invalid options: "queueTimeoutMs" must be greater than or equal to 1/,
+    );
+    await expect(pass({ ...recorder().handlers, queueTimeoutMs: 2 ** 31 })).rejects.toThrow(
+      /"queueTimeoutMs" must be at most 2147483647 \(the longest a timer can wait\)/,
+    );
   });
 });
 
@@ -395,6 +408,122 @@ describeWithRedis('reconcileRecalls through a Redis queue to createRecallWorker'
       expect(processed).toHaveLength(fromWebhook + 1);
     } finally {
       await receiver.close();
+    }
+  });
+});
+
+describeWithRedis('reconcileRecalls with the Redis of its queue hung', () => {
+  const QUEUE_TIMEOUT_MS = 300;
+  /** How much longer than its limits a pass may take on a loaded machine before it counts as hung. */
+  const SLACK_MS = 3000;
+  let backend: Backend & { server: TestRedisServer };
+  let app: FakeApp;
+  let groupId: string;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    backend = await startRedisBackend();
+    app = await startFakeApp();
+    groupId = app.fake.createGroup();
+    const { msgSeq } = app.fake.sendGroupMessage({ groupId, from: 'alice' });
+    await app.fake.recallGroupMessage({ groupId, msgSeq });
+  });
+  afterAll(async () => {
+    await app.close();
+    await backend.stop();
+  });
+  beforeEach(async () => {
+    queue = openQueue(backend, uniqueQueueName());
+    await queue.waitUntilReady();
+    backend.server.pause();
+  });
+  afterEach(async () => {
+    // A pass that hung goes on once Redis answers again.
+    backend.server.resume();
+    await queue.close();
+  });
+
+  /** The pass's report and how long it took; rejects if it has not finished within `limitMs`. */
+  async function passWithin(
+    limitMs: number,
+    options: Partial<ReconcileOptions>,
+  ): Promise<{ report: ReconcileReport; elapsedMs: number }> {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the pass hung: still running after ${limitMs} ms`)), limitMs);
+    });
+    const passing = reconcileRecalls({
+      client: app.client,
+      since: Date.now() - 60_000,
+      groups: [groupId],
+      queue,
+      ...options,
+    });
+    try {
+      const report = await Promise.race([passing, hung]);
+      return { report, elapsedMs: performance.now() - started };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  it('gives up the add after queueTimeoutMs and reports the recall failed', async () => {
+    const { report, elapsedMs } = await passWithin(QUEUE_TIMEOUT_MS + SLACK_MS, { queueTimeoutMs: QUEUE_TIMEOUT_MS });
+    expect(elapsedMs).toBeGreaterThanOrEqual(QUEUE_TIMEOUT_MS - 1);
+    expect(report.recalls.map((found) => found.outcome)).toEqual(['failed']);
+    expect(report.failed).toEqual([
+      {
+        conversation: { kind: 'group', groupId },
+        event: expect.objectContaining({ groupId }),
+        error: expect.any(EnqueueFailedError),
+        reason: `the recall could not be queued: the queue did not acknowledge the job within ${QUEUE_TIMEOUT_MS} ms`,
+      },
+    ]);
+    expect(report.delivered).toBe(0);
+  });
+
+  it('gives up the add after 10 s by default', async () => {
+    const { report } = await passWithin(DEFAULT_QUEUE_TIMEOUT_MS + SLACK_MS, {});
+    expect(report.failed.map((failure) => failure.reason)).toEqual([
+      `the recall could not be queued: the queue did not acknowledge the job within ${DEFAULT_QUEUE_TIMEOUT_MS} ms`,
+    ]);
+  });
+
+  it('hands the recall to its handler, and waits for the handler past queueTimeoutMs', async () => {
+    // The dedupe store is on the hung Redis too (connected while it answers): dedupe.timeoutMs bounds each claim.
+    const storeClient: RedisClientType = createClient({ url: backend.server.url });
+    storeClient.on('error', () => undefined);
+    backend.server.resume();
+    await storeClient.connect();
+    backend.server.pause();
+    const handlerMs = 2 * QUEUE_TIMEOUT_MS;
+    const handled: string[] = [];
+    const warnings: string[] = [];
+    try {
+      const { report, elapsedMs } = await passWithin(QUEUE_TIMEOUT_MS + 200 + handlerMs + SLACK_MS, {
+        queueTimeoutMs: QUEUE_TIMEOUT_MS,
+        dedupe: { store: redisStore(storeClient) },
+        onRecall: async (event) => {
+          await sleep(handlerMs);
+          handled.push(event.groupId);
+        },
+        log: { warn: (line) => void warnings.push(line) },
+      });
+      expect(handled).toEqual([groupId]);
+      expect(elapsedMs).toBeGreaterThanOrEqual(QUEUE_TIMEOUT_MS + handlerMs - 1);
+      expect(report).toMatchObject({ delivered: 1, failed: [], recalls: [{ outcome: 'ok' }] });
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /: the queue did not take .* \(the queue did not acknowledge the job within 300 ms\): processing it inline$/,
+        ),
+        expect.stringContaining(
+          'the dedupe store failed; delivering anyway: the dedupe store did not answer claim within 200 ms',
+        ),
+      ]);
+    } finally {
+      backend.server.resume();
+      storeClient.destroy();
     }
   });
 });

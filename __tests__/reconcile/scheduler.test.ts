@@ -164,4 +164,35 @@ describeWithRedis('startRecallReconciler', () => {
       /startRecallReconciler: invalid options: "connection" is required/,
     );
   });
+
+  it("rejects a pass's invalid options at start, as the pass would, and schedules nothing", async () => {
+    const queueName = uniqueQueueName();
+    const start = (passOptions: object) =>
+      startRecallReconciler({
+        queueName,
+        connection: { url: backend.server.url, maxRetriesPerRequest: null } as never,
+        client: filled.app.client,
+        everyMs: 100,
+        activeConversations: () => ({ groups: filled.scenario.groups }),
+        ...passOptions,
+      });
+    await expect(start({ onRecall: () => undefined, concurrency: 0 })).rejects.toThrow(
+      /^startRecallReconciler: invalid options: "concurrency" must be greater than or equal to 1$/,
+    );
+    await expect(start({ onRecal: () => undefined })).rejects.toThrow(
+      /^startRecallReconciler: invalid options: "onRecal" is not allowed$/,
+    );
+    await expect(start({})).rejects.toThrow(
+      /^startRecallReconciler: invalid options: at least one of "onRecall", "onC2CRecall" or "queue" is required$/,
+    );
+    await expect(start({ onRecall: () => undefined, dedupe: { store: {} } })).rejects.toThrow(
+      /^startRecallReconciler: invalid options: "dedupe.store" must have claim\(key, ttlMs\) and release\(key\) methods$/,
+    );
+    const queue = openQueue(backend, queueName);
+    try {
+      expect(await queue.getJobSchedulers()).toEqual([]);
+    } finally {
+      await queue.close();
+    }
+  });
 });

@@ -63,6 +63,11 @@ export interface DeliveryContext<Req> {
    * `deliver` resolves `'ok'`; the queue's add is given up. Absent: no deadline.
    */
   deadline?: number | undefined;
+  /**
+   * How long the queue's add may wait, in ms, however far off `deadline` is: a bound on the
+   * backend alone, which leaves the handler its own time. Absent: only `deadline` bounds the add.
+   */
+  queueWaitMs?: number | undefined;
   /** Keeps a serverless runtime alive for work that goes on after `deliver` settled. */
   waitUntil?: ((work: Promise<unknown>) => void) | undefined;
   /** The trace context a queued recall's job carries to the worker (see `TRACE_CONTEXT_FIELD`). */
@@ -168,7 +173,8 @@ export function createDelivery<Req>(settings: DeliverySettings<Req>): Delivery<R
         // With a fallback, the add gets half of what is left, so the handler still has time to
         // finish (and to be answered FAIL if it fails) before the answer must go out.
         const left = deadline - performance.now();
-        await enqueue(settings.queue as NormalizedQueue, event, handler ? left / 2 : left, context);
+        const waitMs = Math.min(handler ? left / 2 : left, context.queueWaitMs ?? Infinity);
+        await enqueue(settings.queue as NormalizedQueue, event, waitMs, context);
         return 'queued';
       } catch (error) {
         report(error, 'enqueue', event, context);

@@ -2,6 +2,7 @@ import createDebug from 'debug';
 import Joi from 'joi';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import {
+  checkPassOptions,
   reconcileRecalls,
   type ConversationToReconcile,
   type GroupToReconcile,
@@ -41,8 +42,9 @@ export interface RecallReconcilerOptions extends ScheduledPassOptions {
   /** Hears every pass's report. May be async; a throw or rejection is logged, and the pass still counts as done. */
   onReport?: ((report: ReconcileReport) => unknown) | undefined;
   /**
-   * Hears a pass that failed as a whole (`activeConversations` threw, invalid options); the `log`
-   * option writes it too. BullMQ keeps the failed job. May be async: a rejection is caught and logged.
+   * Hears a pass that failed as a whole (`activeConversations` threw, or returned what the options
+   * cannot take: groups without `onRecall` or `queue`, an invalid group); the `log` option writes
+   * it too. BullMQ keeps the failed job. May be async: a rejection is caught and logged.
    */
   onError?: ((error: Error) => unknown) | undefined;
 }
@@ -73,7 +75,8 @@ const optionsSchema = Joi.object({
  * Runs a reconciliation pass every `everyMs` over a sliding window, on BullMQ: a job scheduler
  * adds one job per interval, and a global concurrency of 1 lets one worker at a time process
  * them, however many processes call this. Each pass asks `activeConversations` what to read and
- * delivers what it finds with the given options (handlers, the recalls' queue, dedupe).
+ * delivers what it finds with the given options (handlers, the recalls' queue, dedupe). Rejects
+ * with a `TypeError` on invalid options, those of the passes included, before scheduling anything.
  */
 export async function startRecallReconciler(options: RecallReconcilerOptions): Promise<RecallReconciler> {
   const { error } = optionsSchema.validate(options);
@@ -88,6 +91,7 @@ export async function startRecallReconciler(options: RecallReconcilerOptions): P
     'onReport',
     'onError',
   ]);
+  checkPassOptions(passOptions, 'startRecallReconciler');
 
   const failures = createFailureLog(normalizeLog(options.log));
   function hookFailed(hook: string, failure: unknown): void {

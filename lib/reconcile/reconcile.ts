@@ -27,6 +27,11 @@ export const C2C_HISTORY_COMMAND = 'openim/admin_getroammsg';
  */
 export const DEFAULT_RECALL_TIME_LIMIT_SECONDS = 120;
 
+/** How long a pass waits for the queue to acknowledge an add: a healthy one answers in milliseconds. */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 10_000;
+/** The longest a timer can wait (a longer one would fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** group_msg_get_simple answers at most 20 messages a call. */
 const GROUP_PAGE_SIZE = 20;
 /** admin_getroammsg answers about 13 KB a call, whatever MaxCnt asks beyond that. */
@@ -83,6 +88,11 @@ export interface ReconcileOptions {
   queueCommands?: ReadonlyArray<typeof RECALL_COMMAND | typeof C2C_RECALL_COMMAND> | undefined;
   /** As the receiver's option: how many adds may wait for the queue at once. */
   queueMaxPendingAdds?: number | undefined;
+  /**
+   * How long to wait for the queue to acknowledge each add, in ms, before the recall counts as not
+   * queued (reported failed, or handed to its handler when there is one). Default 10000.
+   */
+  queueTimeoutMs?: number | undefined;
   /**
    * As the receiver's option: where the delivery writes what a report cannot show (a dedupe store
    * that failed, a queue that failed over to the handler). Default: warnings and errors to the console.
@@ -151,22 +161,40 @@ const iterable = Joi.any().custom((value: unknown) => {
 // The receiver's delivery options, checked the same way, but onError: a pass reports its failures.
 const DELIVERY_KEYS = Object.fromEntries(Object.entries(deliveryKeys).filter(([name]) => name !== 'onError'));
 
-const optionsSchema = Joi.object({
-  client: Joi.object({ sdkAppId: Joi.number().integer().positive().required(), call: Joi.function().required() })
-    .unknown(true)
-    .required(),
+const client = Joi.object({ sdkAppId: Joi.number().integer().positive().required(), call: Joi.function().required() })
+  .unknown(true)
+  .required();
+
+// What every pass of a scheduler shares: all but the window and what the pass reads.
+const passKeys = {
+  recallTimeLimitSeconds: Joi.number().integer().min(0).default(DEFAULT_RECALL_TIME_LIMIT_SECONDS),
+  concurrency: Joi.number().integer().min(1).default(4),
+  queueTimeoutMs: Joi.number()
+    .integer()
+    .min(1)
+    .max(MAX_TIMER_MS)
+    .default(DEFAULT_QUEUE_TIMEOUT_MS)
+    .messages({ 'number.max': `{{#label}} must be at most ${MAX_TIMER_MS} (the longest a timer can wait)` }),
+  ...DELIVERY_KEYS,
+};
+
+function reconcileSchema(keys: Joi.PartialSchemaMap): Joi.ObjectSchema {
+  return Joi.object(keys)
+    .or('onRecall', 'onC2CRecall', 'queue')
+    .required()
+    .messages({ ...HANDLER_REQUIRED, 'any.custom': '{{#label}} must be an iterable or an async iterable' })
+    .prefs({ abortEarly: true, errors: { label: 'path' } });
+}
+
+const optionsSchema = reconcileSchema({
+  client,
   since: Joi.date().required(),
   until: Joi.date(),
   groups: iterable,
   conversations: iterable,
-  recallTimeLimitSeconds: Joi.number().integer().min(0).default(DEFAULT_RECALL_TIME_LIMIT_SECONDS),
-  concurrency: Joi.number().integer().min(1).default(4),
-  ...DELIVERY_KEYS,
-})
-  .or('onRecall', 'onC2CRecall', 'queue')
-  .required()
-  .messages({ ...HANDLER_REQUIRED, 'any.custom': '{{#label}} must be an iterable or an async iterable' })
-  .prefs({ abortEarly: true, errors: { label: 'path' } });
+  ...passKeys,
+});
+const passOptionsSchema = reconcileSchema({ client, ...passKeys });
 
 const groupItem = Joi.alternatives(
   Joi.string().min(1),
@@ -177,6 +205,24 @@ const conversationItem = Joi.object({ account: Joi.string().min(1).required(), p
 const FACTORY = 'reconcileRecalls';
 
 /**
+ * Checks the options every pass of a scheduler shares (`reconcileRecalls`'s but the window and
+ * what it reads), so that a mistake is found at start rather than at the first pass. Throws the
+ * `TypeError` a pass would, naming `caller`.
+ */
+export function checkPassOptions(
+  options: Omit<ReconcileOptions, 'since' | 'until' | 'groups' | 'conversations'>,
+  caller: string,
+): void {
+  validOptions(passOptionsSchema, options, caller);
+}
+
+function validOptions<T>(schema: Joi.ObjectSchema<T>, options: object, caller: string): T {
+  const { error, value } = schema.validate(options);
+  if (error) throw new TypeError(`${caller}: invalid options: ${error.message}`);
+  return value;
+}
+
+/**
  * One reconciliation pass: reads the history of the given groups and one-to-one conversations
  * for messages sent from `since` minus the recall time limit to `until`, and delivers each one
  * marked recalled like the receiver would (handler, queue, dedupe). A conversation that fails is
@@ -184,8 +230,7 @@ const FACTORY = 'reconcileRecalls';
  * item (a `TypeError`), and when an async source of groups or conversations itself throws.
  */
 export async function reconcileRecalls(options: ReconcileOptions): Promise<ReconcileReport> {
-  const { error, value } = optionsSchema.validate(options);
-  if (error) throw new TypeError(`${FACTORY}: invalid options: ${error.message}`);
+  const value = validOptions(optionsSchema, options, FACTORY);
   const delivery = createDelivery<ReconcileWindow>(
     deliverySettings(value as DeliveryOptions<ReconcileWindow>, 'after-callback'),
   );
@@ -201,7 +246,7 @@ export async function reconcileRecalls(options: ReconcileOptions): Promise<Recon
     readFrom: new Date(since.getTime() - value.recallTimeLimitSeconds * 1000),
   };
   // The caller's client itself, not Joi's copy of it: its state (the call spacing) is shared.
-  const pass = new Pass(options.client, delivery, window);
+  const pass = new Pass(options.client, delivery, window, value.queueTimeoutMs);
   return await traceReconcilePass({ sdkAppId: String(options.client.sdkAppId) }, async (trace) => {
     if (options.groups !== undefined) {
       await forEachConcurrently(options.groups, value.concurrency, (item) => pass.readGroup(toGroup(item)));
@@ -271,6 +316,7 @@ class Pass {
     private readonly client: HistoryClient,
     private readonly delivery: Delivery<ReconcileWindow>,
     private readonly window: ReconcileWindow,
+    private readonly queueTimeoutMs: number,
   ) {
     this.sdkAppId = String(client.sdkAppId);
     this.fromSeconds = Math.floor(window.readFrom.getTime() / 1000);
@@ -418,6 +464,8 @@ class Pass {
       found.outcome = await this.delivery.deliver(event as never, {
         request: this.window,
         label: `reconcile ${describe(conversation)}`,
+        // A bound on the queue only: the pass waits for a handler however long it runs.
+        queueWaitMs: this.queueTimeoutMs,
       });
     } catch (error) {
       this.report.failed.push({ conversation, event, error, reason: reasonOf(error) });
