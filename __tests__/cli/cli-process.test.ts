@@ -1,7 +1,7 @@
 /** The built `tencent-chat-recall-webhook` command, spawned as a user runs it, against a server on loopback. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { verifySignature } from '../../lib/protocol/signature';
+import { createSignatureVerifier } from '../../lib/protocol/signature';
 import { BUILT_CLI, requireBuild } from '../support/build';
 import { closedPortUrl, startCallbackServer, type CallbackServer } from '../support/callback-server';
 
@@ -88,11 +88,11 @@ it('prints with --dry-run a curl command that delivers the same signed callback'
   const [request] = server.received;
   expect(request.headers['content-type']).toBe('application/json');
   expect(() =>
-    verifySignature(request.query.get('Sign')!, request.query.get('RequestTime')!, {
+    createSignatureVerifier({
       tokens: ['process-token'],
       toleranceSeconds: 60,
       now: Date.now,
-    }),
+    })(request.query.get('Sign')!, request.query.get('RequestTime')!),
   ).not.toThrow();
   expect(server.events).toHaveLength(1);
   expect(server.events[0].groupType).toBe('Public');

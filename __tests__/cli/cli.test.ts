@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, run } from '../../lib/cli/index';
 import { assertRecallBody } from '../../lib/protocol/group-event';
-import { verifySignature } from '../../lib/protocol/signature';
+import { createSignatureVerifier } from '../../lib/protocol/signature';
 import { createC2CRecallEvent, createRecallEvent, DEMO_SDK_APP_ID } from '../../lib/testing/index';
 import { closedPortUrl, startCallbackServer, type CallbackServer } from '../support/callback-server';
 
@@ -57,11 +57,11 @@ describe('send', () => {
     expect(request.query.get('SdkAppid')).toBe(String(DEMO_SDK_APP_ID));
     expect(request.query.get('CallbackCommand')).toBe('Group.CallbackAfterRecallMsg');
     expect(() =>
-      verifySignature(request.query.get('Sign')!, request.query.get('RequestTime')!, {
+      createSignatureVerifier({
         tokens: ['cli-token'],
         toleranceSeconds: 60,
         now: Date.now,
-      }),
+      })(request.query.get('Sign')!, request.query.get('RequestTime')!),
     ).not.toThrow();
 
     const body = JSON.parse(request.body.toString('utf8'));

@@ -45,6 +45,9 @@ const size = fc.oneof(
 const badSize = fc.constantFrom(0, -1, 1.5, '0.5b', '0kb', '-1kb', '1 kb', ' 1kb', 'big', '1e3', '', Infinity);
 const ms = fc.integer({ min: 1, max: 1999 });
 const badMs = fc.constantFrom(0, -1, 2000, 2001, 10.5, '1500');
+// A timer waits at most 2^31 - 1 ms.
+const timerMs = fc.oneof(ms, fc.integer({ min: 2 ** 31 - 10, max: 2 ** 31 - 1 }));
+const badTimerMs = fc.constantFrom(0, -1, 10.5, '100', 2 ** 31, 2 ** 32);
 const seconds = fc.integer({ min: 1, max: 1e6 });
 const badSeconds = fc.constantFrom(0, -1, 1.5, '60', Number.MAX_SAFE_INTEGER + 1);
 
@@ -80,7 +83,7 @@ const options = fc.record(
         {
           store: mostly(fc.constant(store), fc.constantFrom({ claim: () => true }, null)),
           ttlSeconds: mostly(seconds, badSeconds),
-          timeoutMs: mostly(ms, badMs),
+          timeoutMs: mostly(timerMs, badTimerMs),
         },
         { requiredKeys: [] },
       ),

@@ -328,7 +328,7 @@ describe('reconcileRecalls with the receiver down', () => {
       /invalid options: "queueTimeoutMs" must be greater than or equal to 1/,
     );
     await expect(pass({ ...recorder().handlers, queueTimeoutMs: 2 ** 31 })).rejects.toThrow(
-      /"queueTimeoutMs" must be at most 2147483647 \(the longest a timer can wait\)/,
+      /"queueTimeoutMs" must be at most 2147483647 ms \(about 24.8 days, the longest a timer can wait\)/,
     );
   });
 });

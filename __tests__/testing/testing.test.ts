@@ -1,6 +1,6 @@
 /** The test kit a user reaches for: lib/testing.ts. */
 import { assertRecallBody } from '../../lib/protocol/group-event';
-import { verifySignature } from '../../lib/protocol/signature';
+import { createSignatureVerifier } from '../../lib/protocol/signature';
 import { createCallbackQuery, createRecallEvent, DEMO_SDK_APP_ID, signRequestTime } from '../../lib/testing/index';
 import { signRequestTime as fromSignature } from '../../lib/protocol/signature';
 
@@ -87,7 +87,7 @@ describe('createCallbackQuery', () => {
     const query = createCallbackQuery(DEMO_SDK_APP_ID, { token: 'tok' });
     expect(Math.abs(Number(query.RequestTime) * 1000 - Date.now())).toBeLessThan(2000);
     expect(() =>
-      verifySignature(query.Sign, query.RequestTime, { tokens: ['tok'], toleranceSeconds: 60, now: Date.now }),
+      createSignatureVerifier({ tokens: ['tok'], toleranceSeconds: 60, now: Date.now })(query.Sign, query.RequestTime),
     ).not.toThrow();
   });
 

@@ -11,12 +11,12 @@ import {
   type C2CRecallEventOverrides,
   type RecallEventOverrides,
 } from '../testing/index';
+import { MAX_TIMER_MS } from '../delivery/options';
+import { timerMs } from '../delivery/options-schema';
 import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
 import { EXIT_FAILED, EXIT_OK, escapeControl, escapeControlKeepingLines, PROGRAM, UsageError, type CliIo } from './io';
 
 const TENCENT_DEADLINE_MS = 2000;
-/** The longest a Node timer waits; longer delays fire at once (or throw, past 2^32 - 1). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -75,15 +75,7 @@ const sendSchema = Joi.object({
   'msg-key': Joi.string().label('--msg-key'),
   platform: Joi.string().label('--platform'),
   body: Joi.string().label('--body'),
-  timeout: Joi.number()
-    .integer()
-    .min(1)
-    .max(MAX_TIMER_MS)
-    .default(TENCENT_DEADLINE_MS)
-    .label('--timeout')
-    .messages({
-      'number.max': `{{#label}} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a timer can wait)`,
-    }),
+  timeout: timerMs.default(TENCENT_DEADLINE_MS).label('--timeout'),
   'dry-run': Joi.boolean().default(false),
   help: Joi.any().strip(),
 }).prefs({ abortEarly: true, errors: { wrap: { label: false } } });

@@ -1,5 +1,6 @@
 import type JoiModule from 'joi';
 import { C2C_RECALL_COMMAND, RECALL_COMMAND, type DedupeStore, type RecallQueue } from '../protocol/types';
+import { MAX_TIMER_MS } from './options';
 
 // The one definition of valid delivery options, loaded only to decide options a plain check did
 // not accept and to name the one that is wrong. Defaults are applied after, by deliverySettings.
@@ -7,6 +8,15 @@ import { C2C_RECALL_COMMAND, RECALL_COMMAND, type DedupeStore, type RecallQueue 
 // Required, not imported: the build then loads Joi when this module is first used, not with the package.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Joi = require('joi') as typeof JoiModule;
+
+/** Milliseconds a timer waits: a whole number from 1 to the longest a timer can wait. */
+export const timerMs = Joi.number()
+  .integer()
+  .min(1)
+  .max(MAX_TIMER_MS)
+  .messages({
+    'number.max': `{{#label}} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a timer can wait)`,
+  });
 
 // Joi.any() hands the store through untouched: a copy of a Redis client would not work.
 const dedupeStore = Joi.any()
@@ -51,7 +61,7 @@ export const deliveryKeys = {
   dedupe: Joi.object({
     store: dedupeStore.required(),
     ttlSeconds: Joi.number().integer().min(1),
-    timeoutMs: Joi.number().integer().min(1),
+    timeoutMs: timerMs,
   }),
 };
 

@@ -3,6 +3,9 @@ import type { DeliveryOptions, DeliverySettings } from './deliver';
 import { normalizeLog } from './log';
 import { DEFAULT_MAX_PENDING_ADDS, normalizeQueue } from './queue';
 
+/** The longest a Node timer can wait, in ms (about 24.8 days): a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const ONE_DAY_SECONDS = 24 * 60 * 60;
 const DEFAULT_DEDUPE_TIMEOUT_MS = 200;
 

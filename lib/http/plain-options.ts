@@ -1,5 +1,6 @@
 import bytes from 'bytes';
 import { C2C_RECALL_COMMAND, RECALL_COMMAND, type RecallWebhookOptions } from '../protocol/types';
+import { MAX_TIMER_MS } from '../delivery/options';
 
 /** Tencent waits 2 s for the answer. */
 export const TENCENT_DEADLINE_MS = 2000;
@@ -14,6 +15,7 @@ const isUndefinedOr =
     value === undefined || check(value);
 const isFunction: Check = (value) => typeof value === 'function';
 const isIntegerFrom1: Check = (value) => Number.isSafeInteger(value) && (value as number) >= 1;
+const isTimerMs: Check = (value) => isIntegerFrom1(value) && (value as number) <= MAX_TIMER_MS;
 const isMsBelowDeadline: Check = (value) => isIntegerFrom1(value) && (value as number) < TENCENT_DEADLINE_MS;
 const isSdkAppId: Check = (value) =>
   (Number.isSafeInteger(value) && (value as number) > 0) || (typeof value === 'string' && DIGITS.test(value));
@@ -75,7 +77,7 @@ const isCommandList: Check = (value) =>
 export const DEDUPE_CHECKS: Readonly<Record<string, Check>> = {
   store: hasMethods('claim', 'release'),
   ttlSeconds: isUndefinedOr(isIntegerFrom1),
-  timeoutMs: isUndefinedOr(isIntegerFrom1),
+  timeoutMs: isUndefinedOr(isTimerMs),
 };
 
 /** One check per option the schema knows; an option without one sends the options to Joi. */

@@ -3,7 +3,7 @@ import Joi from 'joi';
 import { createDelivery, type Delivery, type DeliveryOptions, type DeliveryOutcome } from '../delivery/deliver';
 import { deliverySettings } from '../delivery/options';
 import { traceReconcilePass } from '../observability/channels';
-import { deliveryKeys, HANDLER_REQUIRED } from '../delivery/options-schema';
+import { deliveryKeys, HANDLER_REQUIRED, timerMs } from '../delivery/options-schema';
 import {
   C2C_RECALL_COMMAND,
   RECALL_COMMAND,
@@ -29,8 +29,6 @@ export const DEFAULT_RECALL_TIME_LIMIT_SECONDS = 120;
 
 /** How long a pass waits for the queue to acknowledge an add: a healthy one answers in milliseconds. */
 export const DEFAULT_QUEUE_TIMEOUT_MS = 10_000;
-/** The longest a timer can wait (a longer one would fire at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** group_msg_get_simple answers at most 20 messages a call. */
 const GROUP_PAGE_SIZE = 20;
@@ -169,12 +167,7 @@ const client = Joi.object({ sdkAppId: Joi.number().integer().positive().required
 const passKeys = {
   recallTimeLimitSeconds: Joi.number().integer().min(0).default(DEFAULT_RECALL_TIME_LIMIT_SECONDS),
   concurrency: Joi.number().integer().min(1).default(4),
-  queueTimeoutMs: Joi.number()
-    .integer()
-    .min(1)
-    .max(MAX_TIMER_MS)
-    .default(DEFAULT_QUEUE_TIMEOUT_MS)
-    .messages({ 'number.max': `{{#label}} must be at most ${MAX_TIMER_MS} (the longest a timer can wait)` }),
+  queueTimeoutMs: timerMs.default(DEFAULT_QUEUE_TIMEOUT_MS),
   ...DELIVERY_KEYS,
 };
 
