@@ -1,5 +1,5 @@
 // The core alone, no HTTP: how many callbacks per second it checks, validates and answers.
-// Started by bench/run.ts as dist-bench/bench/core-micro.js <durationMs> <rounds>; prints JSON.
+// Started by bench/micro.ts as dist-bench/bench/core-micro.js <durationMs> <rounds>; prints JSON.
 import { createRecallCore, type IncomingCallback } from '../lib/http/pipeline';
 import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../lib/protocol/types';
 import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../lib/testing/index';

@@ -60,7 +60,7 @@ export const FLOOR_OF: Record<ServerKind, ServerKind> = {
 /** Servers configured with the token: the load generator sends them a signed query. */
 export const SIGNED_KINDS: ReadonlySet<ServerKind> = new Set(['middleware+token', 'listener+token']);
 
-/** Messages between bench/run.ts and a server child over the IPC channel. */
+/** Messages between bench/processes.ts and a server child over the IPC channel. */
 export type ServerRequest = { type: 'sample'; collectGarbage: boolean };
 
 export type ServerReply =

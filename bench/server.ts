@@ -1,5 +1,5 @@
 // One benchmark server per child process, so that its CPU time and its core are its own.
-// Started by bench/run.ts as dist-bench/bench/server.js <kind>; reports its port over IPC.
+// Started by bench/processes.ts as dist-bench/bench/server.js <kind>; reports its port over IPC.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { Queue } from 'bullmq';
