@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RECALL_BODY, SDK_APP_ID, signedPath, TOKEN } from './fixtures';
 import type { Target } from './protocol';
+import { median } from './figures';
 
 // This file runs as dist-bench/bench/cold-start.js.
 const ROOT = resolve(__dirname, '..', '..');
@@ -114,12 +115,6 @@ function runOnce(target: ColdTarget, prefix: string[]): Sample {
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (run.status !== 0) throw new Error(`cold start of ${target.name} failed: ${run.stderr}`);
   return { wallMs, ...(JSON.parse(run.stdout) as Omit<Sample, 'wallMs'>) };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Measures every target `runs` times, in turns (each turn in a different order), and prints the medians. */

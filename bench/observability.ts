@@ -24,6 +24,7 @@ import type { IncomingCallback, RecallCore } from '../lib/http/pipeline';
 import { instrumentRecallWebhook } from '../lib/observability/opentelemetry';
 import { RECALL_COMMAND } from '../lib/protocol/types';
 import { createCallbackQuery, createRecallEvent } from '../lib/testing/index';
+import { median } from './figures';
 
 const ROOT = resolve(__dirname, '..', '..');
 const OUT = join(ROOT, 'dist-bench', 'observability');
@@ -126,12 +127,6 @@ async function compare(variants: [Variant, Variant], rounds: number, durationMs:
     `  ${variants[1].name} / ${variants[0].name}: median ${median(ratios).toFixed(3)}× ` +
       `(per-round ratios ${sorted.map((ratio) => ratio.toFixed(3)).join(' ')})`,
   );
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Part 1 in this process: nothing subscribed, no SDK set up. */
