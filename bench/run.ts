@@ -39,11 +39,10 @@ async function main(): Promise<void> {
     return;
   }
   if (config.cold) {
-    writeResults(config, {
-      date: new Date().toISOString(),
-      machine,
-      coldStart: coldStart(pin.prefix, COLD_START_RUNS),
-    });
+    const cold = coldStart(pin.prefix, COLD_START_RUNS);
+    const checked = coldTargets(cold);
+    printTargets(checked);
+    writeResults(config, { date: new Date().toISOString(), machine, coldStart: cold, targets: checked });
     return;
   }
 
