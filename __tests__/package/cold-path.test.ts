@@ -4,7 +4,6 @@
  * a fresh Node process on the build users run (dist/), in both module formats.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { requireBuild } from '../support/build';
 import { SUBPATHS } from '../support/subpaths';
@@ -53,29 +52,4 @@ it.each(cases)('dist/%s takes valid options without Joi and loads it to explain 
   expect(afterValid.joi).toBe(false);
   expect(afterInvalid.joi).toBe(true);
   expect(afterInvalid.message).toMatch(/invalid options: "timeoutMs" must be less than 2000$/);
-});
-
-// Importing CommonJS from an ES module makes Node parse it for named exports; the ES module build
-// requires the package's own (CommonJS) dependencies instead (tsup.config.ts).
-it('the ES module build requires the dependencies instead of importing them', () => {
-  const dist = join(ROOT, 'dist');
-  const files = readdirSync(dist).filter((file) => file.endsWith('.mjs'));
-  const imported = files.flatMap((file) =>
-    [...readFileSync(join(dist, file), 'utf8').matchAll(/^import\b[^;]*?from\s*["']([^"']+)["']/gm)].map(
-      (match) => match[1],
-    ),
-  );
-  expect(imported.length).toBeGreaterThan(0);
-  const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    dependencies: Record<string, string>;
-  };
-  const dependencyNames = Object.keys(dependencies);
-  const importedDependencies = imported.filter((specifier) =>
-    dependencyNames.some((name) => specifier === name || specifier.startsWith(`${name}/`)),
-  );
-  expect(importedDependencies).toEqual([]);
-  const required = files.flatMap((file) => [
-    ...readFileSync(join(dist, file), 'utf8').matchAll(/require\("([^"]+)"\)/g),
-  ]);
-  expect(required.map((match) => match[1])).toEqual(expect.arrayContaining(['debug', 'bytes']));
 });
