@@ -23,7 +23,7 @@ export default defineConfig([
     // the package: ES modules get a `require` for it.
     banner: ({ format }) =>
       format === 'esm'
-        ? { js: "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);" }
+        ? { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" }
         : {},
     // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates.
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },

@@ -178,6 +178,7 @@ try {
     consumer,
   );
   run('tsc, moduleResolution bundler', bin('tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
+  checkBundled(work, consumer);
 
   checkSnippets(consumer);
   checkWithoutExpress(work, tarball);
@@ -194,6 +195,30 @@ try {
 } finally {
   if (process.env.KEEP_CONSUMER_DIR) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * An app bundled by esbuild into one ES module, as a serverless deployment is, with the banner
+ * esbuild's users add for CommonJS dependencies; it runs from a folder with no node_modules.
+ */
+function checkBundled(work, consumer) {
+  copyFileSync(join(fixtures, 'bundle', 'app.mjs'), join(consumer, 'bundle-app.mjs'));
+  const bundled = join(work, 'bundled');
+  const banner = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+  run(
+    'esbuild --bundle --format=esm',
+    bin('esbuild'),
+    [
+      'bundle-app.mjs',
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      `--banner:js=${banner}`,
+      '--log-level=error',
+    ].concat(`--outfile=${join(bundled, 'app.mjs')}`),
+    consumer,
+  );
+  console.log(run('run the bundle', process.execPath, ['app.mjs'], bundled).trim().replace(/^/gm, '     '));
 }
 
 /**
