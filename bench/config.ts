@@ -11,7 +11,7 @@ export const COLD_START_RUNS = 21;
 export const INSTRUCTION_WARMUP_REQUESTS = 12_000;
 export const INSTRUCTION_REQUESTS = 8_000;
 
-export const USAGE = `npm run bench -- [flags]
+const USAGE = `npm run bench -- [flags]
   --duration <s>          seconds per round and server (default 10, at most 50: the signed query must stay fresh)
   --rounds <n>            interleaved rounds per server (default 5)
   --connections <n>       concurrent connections (default 10)

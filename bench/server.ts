@@ -208,7 +208,10 @@ async function serve(kind: ServerKind, redisUrl: string | undefined): Promise<Se
 if (require.main === module) {
   const kind = process.argv[2] as ServerKind;
   if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}; one of ${SERVER_KINDS.join(', ')}`);
-  if (!process.send) throw new Error('the benchmark server runs as a child of bench/run.ts (it needs an IPC channel)');
+  if (!process.send)
+    throw new Error(
+      'the benchmark server runs as a child of the benchmark (bench/processes.ts; it needs an IPC channel)',
+    );
   const serving = serve(kind, process.argv[3]);
   process.on('message', (message: ServerRequest) => {
     if (message.type === 'sample') {

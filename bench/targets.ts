@@ -8,7 +8,7 @@ import type { ServerKind, Target } from './protocol';
 import { pairedMedian, queueCpuRatio, type Floors, type ServerSummary, type Summaries } from './throughput';
 
 /** What a full run measured, which the targets read. */
-export interface RunResults {
+interface RunResults {
   summaries: Summaries;
   floors: Floors;
   memory: MemoryResult | undefined;

@@ -7,7 +7,7 @@ import { assertAnswersOk, load, type LoadResult } from './load';
 import { startRedis, startServer, type RedisHandle, type ServerHandle } from './processes';
 import { FLOOR_OF, QUEUE_KINDS, SERVER_KINDS, type ServerKind } from './protocol';
 
-export interface Round extends LoadResult {
+interface Round extends LoadResult {
   round: number;
   cpuMicrosPerRequest: number;
   /** The part of that CPU spent in user space (the rest is the kernel's: sockets, scheduling). */

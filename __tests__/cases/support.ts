@@ -72,7 +72,8 @@ export interface Case {
    * What changes when a JSON body parser sits in front of the adapter (`express.json()`, Koa's and
    * NestJS's parsers) and the request says `application/json`; adapters without one ignore it.
    * `'rejects'`: the parser answers the request itself, before the adapter runs. `{ errorInfo }`:
-   * the adapter receives the body already parsed, and its answer says this instead.
+   * the adapter receives the body already parsed and without its text (a parser that keeps no raw
+   * text), and its answer says this instead.
    */
   behindJsonParser?: 'rejects' | { errorInfo: string | RegExp };
 }
