@@ -1,5 +1,42 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import subpaths from './lib/entries/subpaths.json';
+
+const DIST = resolve('dist');
+
+/**
+ * The ES module entry points re-export the CommonJS build, by name (Node's ES module wrapper for a
+ * dual package): one copy of the package whichever way it is loaded, so its error classes are the
+ * same classes; no CommonJS dependency (`debug`) imported from an ES module, which costs a cold
+ * start; and what is loaded late (Joi, raw-body) is required from CommonJS, where bundlers follow
+ * it. tsup still builds the ES modules for their declarations (`.d.mts`); their code is replaced.
+ */
+function writeEsModuleWrappers(): void {
+  const requireBuilt = createRequire(join(DIST, 'package.json'));
+  for (const { name } of subpaths) {
+    const names = Object.keys(requireBuilt(`./${name}.js`) as object);
+    writeFileSync(join(DIST, `${name}.mjs`), `export { ${names.join(', ')} } from './${name}.js';\n`);
+  }
+  for (const file of readdirSync(DIST)) if (/^chunk-.*\.mjs$/.test(file)) rmSync(join(DIST, file));
+}
+
+/**
+ * The CommonJS build with shared chunks is made by esbuild as ES modules and converted, so its
+ * `require`s of what is loaded late (Joi, raw-body) come out as calls of esbuild's `__require`
+ * helper, which bundlers cannot follow. They are written back as plain `require` calls.
+ */
+function writePlainRequires(): void {
+  const helperCall = /(?:\b_chunk\w+\.)?__require(?:\.call\(void 0, |\()("[^"]+")\)/g;
+  for (const file of readdirSync(DIST)) {
+    if (!file.endsWith('.js')) continue;
+    const path = join(DIST, file);
+    const code = readFileSync(path, 'utf8');
+    const plain = code.replace(helperCall, 'require($1)');
+    if (plain !== code) writeFileSync(path, plain);
+  }
+}
 
 const shared: Options = {
   target: 'node20',
@@ -19,12 +56,10 @@ export default defineConfig([
     format: ['cjs', 'esm'],
     // Shared chunks in CommonJS too, so that every entry point has the same error classes.
     splitting: true,
-    // Joi is required when first needed (an invalid body or options to explain), not imported with
-    // the package: ES modules get a `require` for it.
-    banner: ({ format }) =>
-      format === 'esm'
-        ? { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" }
-        : {},
+    onSuccess: async () => {
+      writePlainRequires();
+      writeEsModuleWrappers();
+    },
     // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates.
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     // The two builds run side by side: cleaning spares the CLI's output.

@@ -3,7 +3,8 @@
 // project, then there require()s and imports every entry point (lib/entries/subpaths.json), runs
 // Express apps and the Fetch handler through real requests on 127.0.0.1, and type-checks a
 // TypeScript consumer, Express 5 and Express 4 apps included, under moduleResolution node16 (as
-// CommonJS and as an ES module) and bundler. Then, in a fresh ES module project with TypeScript 7's
+// CommonJS and as an ES module) and bundler, and bundles an app with esbuild into one file that
+// runs without node_modules. Then, in a fresh ES module project with TypeScript 7's
 // `tsc --init` defaults and skipLibCheck off, it compiles every TypeScript snippet of the README and
 // docs/*.md with TypeScript 7 and with the project's own tsc, and runs the ones marked `run` with
 // node --test.

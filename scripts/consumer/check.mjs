@@ -12,9 +12,11 @@ const require = createRequire(import.meta.url);
 
 for (const { specifier, name } of shared.SUBPATHS) {
   assert.match(import.meta.resolve(specifier), new RegExp(`dist/${name}\\.mjs$`), specifier);
-  // The two builds must export the same names.
+  // The two builds export the same names, and the very same values: one copy of the package.
   const imported = await import(specifier);
-  assert.deepEqual(Object.keys(imported).sort(), Object.keys(require(specifier)).sort(), specifier);
+  const required = require(specifier);
+  assert.deepEqual(Object.keys(imported).sort(), Object.keys(required).sort(), specifier);
+  for (const name of Object.keys(required)) assert.equal(imported[name], required[name], `${specifier} ${name}`);
 }
 shared.checkExports(lib, testing);
 shared.checkBullmqExports(bullmq);
@@ -23,5 +25,5 @@ await shared.checkExpress(express, lib, testing);
 await shared.checkFetchHandler(lib, testing);
 await shared.checkReconcile(reconcile, testing);
 console.log(
-  `import: ${shared.SUBPATHS.length} entry points, the same names as require(); Express app, Fetch handler, fake Chat server`,
+  `import: ${shared.SUBPATHS.length} entry points, the same exports as require(), one copy; Express app, Fetch handler, fake Chat server`,
 );
