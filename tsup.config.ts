@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { init as initLexer, parse as parseCommonJs } from 'cjs-module-lexer';
 import { defineConfig, type Options } from 'tsup';
 import subpaths from './lib/entries/subpaths.json';
 
@@ -11,12 +11,18 @@ const DIST = resolve('dist');
  * dual package): one copy of the package whichever way it is loaded, so its error classes are the
  * same classes; no CommonJS dependency (`debug`) imported from an ES module, which costs a cold
  * start; and what is loaded late (Joi, raw-body) is required from CommonJS, where bundlers follow
- * it. tsup still builds the ES modules for their declarations (`.d.mts`); their code is replaced.
+ * it. The names are those Node itself finds in the CommonJS entry (cjs-module-lexer), read without
+ * running it. tsup still builds the ES modules for their declarations (`.d.mts`); their code is
+ * replaced.
  */
-function writeEsModuleWrappers(): void {
-  const requireBuilt = createRequire(join(DIST, 'package.json'));
+async function writeEsModuleWrappers(): Promise<void> {
+  await initLexer();
   for (const { name } of subpaths) {
-    const names = Object.keys(requireBuilt(`./${name}.js`) as object);
+    const { exports, reexports } = parseCommonJs(readFileSync(join(DIST, `${name}.js`), 'utf8'));
+    const names = exports.filter((exported) => exported !== '__esModule');
+    if (names.includes('default') || reexports.length > 0) {
+      throw new Error(`dist/${name}.js: a default export or a re-export cannot be re-exported by name`);
+    }
     writeFileSync(join(DIST, `${name}.mjs`), `export { ${names.join(', ')} } from './${name}.js';\n`);
   }
   for (const file of readdirSync(DIST)) if (/^chunk-.*\.mjs$/.test(file)) rmSync(join(DIST, file));
@@ -25,15 +31,19 @@ function writeEsModuleWrappers(): void {
 /**
  * The CommonJS build with shared chunks is made by esbuild as ES modules and converted, so its
  * `require`s of what is loaded late (Joi, raw-body) come out as calls of esbuild's `__require`
- * helper, which bundlers cannot follow. They are written back as plain `require` calls.
+ * helper, which bundlers cannot follow. They are written back as plain `require` calls; a call
+ * of another form fails the build rather than leave bundles without the module.
  */
 function writePlainRequires(): void {
-  const helperCall = /(?:\b_chunk\w+\.)?__require(?:\.call\(void 0, |\()("[^"]+")\)/g;
+  const helperCall = /(?<![\w$.])(?:_chunk\w+\.)?__require(?:\.call\(void 0, |\()("[^"]+")\)/g;
   for (const file of readdirSync(DIST)) {
     if (!file.endsWith('.js')) continue;
     const path = join(DIST, file);
     const code = readFileSync(path, 'utf8');
     const plain = code.replace(helperCall, 'require($1)');
+    if (/(?<![\w$])__require\b(?!\s*[=;])/.test(plain.replace(/\bexports\.__require = __require;/, ''))) {
+      throw new Error(`dist/${file}: a call of esbuild's __require helper was left, which bundlers would not follow`);
+    }
     if (plain !== code) writeFileSync(path, plain);
   }
 }
@@ -58,7 +68,7 @@ export default defineConfig([
     splitting: true,
     onSuccess: async () => {
       writePlainRequires();
-      writeEsModuleWrappers();
+      await writeEsModuleWrappers();
     },
     // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates.
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
