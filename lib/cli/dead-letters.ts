@@ -133,7 +133,7 @@ async function deadLetterCommand(command: DeadLetterCommand, argv: readonly stri
     );
     return EXIT_FAILED;
   } finally {
-    await queue.close().catch(() => undefined);
+    await closeQueue(queue, io);
     cluster?.disconnect();
   }
 }
@@ -202,6 +202,45 @@ export function loadDeadLetters(): typeof import('../durable/dead-letters') | un
     if (missing.code === 'MODULE_NOT_FOUND' && /'bullmq'/.test(missing.message)) return undefined;
     throw error;
   }
+}
+
+/**
+ * How long a command waits for its queue to close. Closing a Redis queue sends QUIT and waits for the answer,
+ * which a store that still answers gives within milliseconds even under load; one that froze after
+ * connecting (a stopped process, a network that drops packets) never answers, and the command would
+ * never exit. 5 s leaves a slow store ample time yet keeps a cron job from hanging.
+ */
+export const QUEUE_CLOSE_TIMEOUT_MS = 5000;
+
+/** What closing needs of a BullMQ `Queue`. */
+export interface ClosableQueue {
+  readonly name: string;
+  close(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/**
+ * Closes the queue; when it has not closed within `QUEUE_CLOSE_TIMEOUT_MS`, drops its connection
+ * instead (ioredis destroys the socket after its `disconnectTimeout`) and says so on stderr, so
+ * that the command exits.
+ */
+export async function closeQueue(queue: ClosableQueue, io: CliIo): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timed out'>((resolve) => {
+    timer = setTimeout(resolve, QUEUE_CLOSE_TIMEOUT_MS, 'timed out');
+  });
+  const closing = queue.close().then(
+    () => 'closed' as const,
+    () => 'closed' as const,
+  );
+  const outcome = await Promise.race([closing, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'closed') return;
+  io.stderr(
+    `${PROGRAM}: queue '${escapeControl(queue.name)}' did not close within ${QUEUE_CLOSE_TIMEOUT_MS / 1000} s ` +
+      `(its store does not answer): dropped the connection`,
+  );
+  await queue.disconnect().catch(() => undefined);
 }
 
 /** A Redis Cluster reached through the node at `url`: ioredis learns the others and follows redirections. */

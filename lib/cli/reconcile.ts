@@ -13,7 +13,7 @@ import {
   type ReconcileFailure,
   type ReconcileReport,
 } from '../reconcile/reconcile';
-import { loadDeadLetters } from './dead-letters';
+import { closeQueue, loadDeadLetters, type ClosableQueue } from './dead-letters';
 import { escapeControl, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 
 /** The only place the secret key is read from: never a flag, which would land in shell history and `ps`. */
@@ -171,7 +171,7 @@ async function reconcile(args: ReconcileArgs, secretKey: string, io: CliIo): Pro
       ...(queue ? { queue } : { onRecall: () => undefined, onC2CRecall: () => undefined }),
     });
   } finally {
-    await queue?.close().catch(() => undefined);
+    if (queue) await closeQueue(queue, io);
   }
   // What history returns is other people's text: escaped, so it cannot forge a line or a terminal escape.
   for (const found of report.recalls) io.stdout(escapeControl(describeFound(found)));
@@ -190,10 +190,8 @@ function toConversation(pair: string): ConversationToReconcile {
   return { account, peer };
 }
 
-type ClosableQueue = RecallQueue & { close(): Promise<void> };
-
 /** The queue, or null when bullmq (an optional peer dependency) is not installed. */
-function openQueue(args: ReconcileArgs, io: CliIo): ClosableQueue | null {
+function openQueue(args: ReconcileArgs, io: CliIo): (RecallQueue & ClosableQueue) | null {
   const deadLetters = loadDeadLetters();
   if (!deadLetters) {
     io.stderr(
@@ -202,7 +200,7 @@ function openQueue(args: ReconcileArgs, io: CliIo): ClosableQueue | null {
     return null;
   }
   const store: QueueStore = args.postgres ? { postgres: args.postgres } : { redis: args.redis ?? DEFAULT_REDIS_URL };
-  return deadLetters.openQueue(args.queue as string, store) as unknown as ClosableQueue;
+  return deadLetters.openQueue(args.queue as string, store) as unknown as RecallQueue & ClosableQueue;
 }
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
