@@ -56,6 +56,11 @@ function run(title, command, args, cwd) {
   return result.stdout;
 }
 
+/** Installs `packages` into the consumer folder `cwd`, from npm's cache where it can. */
+function npmInstall(title, packages, cwd) {
+  run(title, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', ...packages], cwd);
+}
+
 /**
  * Each framework subpath with only its framework installed (each supported major): `fixture` names
  * the folder of scripts/consumer/frameworks whose consumer.ts is type-checked (node16, bundler,
@@ -161,12 +166,7 @@ try {
     `bullmq-otel@${installedVersion('bullmq-otel')}`,
     TYPESCRIPT_7,
   ];
-  run(
-    'npm install <tarball> in a fresh folder',
-    'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', ...dependencies],
-    consumer,
-  );
+  npmInstall('npm install <tarball> in a fresh folder', dependencies, consumer);
 
   console.log(run('require() from CommonJS', process.execPath, ['check.cjs'], consumer).trim().replace(/^/gm, '     '));
   console.log(
@@ -299,19 +299,9 @@ function checkFrameworkAlone(work, tarball, { title, fixture, packages, absent, 
       );
     }
   }
-  run(
+  npmInstall(
     `npm install <tarball> with only ${title}`,
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--no-package-lock',
-      tarball,
-      `@types/node@${installedVersion('@types/node')}`,
-      ...packages,
-    ],
+    [tarball, `@types/node@${installedVersion('@types/node')}`, ...packages],
     consumer,
   );
   run(`${title} alone: tsc, node16, skipLibCheck off`, bin('tsc'), ['-p', 'tsconfig.json'], consumer);
@@ -339,18 +329,9 @@ function checkWithoutExpress(work, tarball) {
     .filter(({ name }) => !ENTRIES_WITH_PEER_TYPES.includes(name))
     .map((entry) => `export * as ${entry.name}Entry from '${specifierOf(entry)}';\n`);
   writeFileSync(join(consumer, 'entries.ts'), entries.join(''));
-  run(
+  npmInstall(
     'npm install <tarball> without Express',
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--no-package-lock',
-      tarball,
-      `@types/node@${installedVersion('@types/node')}`,
-    ],
+    [tarball, `@types/node@${installedVersion('@types/node')}`],
     consumer,
   );
   run('tsc without @types/express, skipLibCheck off', bin('tsc'), ['-p', 'tsconfig.json'], consumer);
