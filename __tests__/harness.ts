@@ -1,5 +1,6 @@
 /** Runs a behaviour-table case's handler and checks the answer the same way for every adapter. */
-import { C2C_RECALL_COMMAND, type ErrorContext, type RecallEvent, type RecallWebhookOptions } from '../lib/entries';
+import { type ErrorContext, type HandlerOption, type RecallEvent, type RecallWebhookOptions } from '../lib/entries';
+import { COMMANDS, HANDLER_OPTIONS, isRecallCommand } from '../lib/protocol/commands';
 import { SIGN_CHALLENGE } from '../lib/protocol/answers';
 import { signRequestTime } from '../lib/testing/index';
 import { OK_BODY, SDK_APP_ID, SECRET, type Behaviour, type Case } from './cases';
@@ -10,7 +11,7 @@ export interface Recorder<Req> {
   options: RecallWebhookOptions<Req>;
   events: RecallEvent[];
   /** Which handler got each event. */
-  handlers: Array<'onRecall' | 'onC2CRecall'>;
+  handlers: HandlerOption[];
   requests: Req[];
   errors: Array<{ error: unknown; context: ErrorContext<Req> }>;
   /** Resolves when a handler has been called. */
@@ -61,12 +62,12 @@ function run(behaviour: Behaviour, finish: () => void): unknown {
   }
 }
 
-/** Both handlers, recording alike; a case's options can take one away (`onC2CRecall: undefined`). */
+/** Every command's handler, recording alike; a case's options can take one away (`onC2CRecall: undefined`). */
 export function recorder<Req>(testCase: Case): Recorder<Req> {
   const invoked = deferred();
   const finished = deferred();
   const handler =
-    (name: 'onRecall' | 'onC2CRecall') =>
+    (name: HandlerOption) =>
     (event: RecallEvent, request: Req): unknown => {
       rec.events.push(event);
       rec.handlers.push(name);
@@ -87,8 +88,7 @@ export function recorder<Req>(testCase: Case): Recorder<Req> {
     settled: false,
     options: {
       sdkAppId: SDK_APP_ID,
-      onRecall: handler('onRecall'),
-      onC2CRecall: handler('onC2CRecall'),
+      ...Object.fromEntries(HANDLER_OPTIONS.map((name) => [name, handler(name)])),
       onError: (error, context) => {
         rec.errors.push({ error, context });
       },
@@ -151,7 +151,8 @@ export async function checkAnswer<Req>(
     // The handler of the query's command, with an event of that command.
     const command = testCase.query.find(([name]) => name === 'CallbackCommand')?.[1];
     expect(rec.events[0].callbackCommand).toBe(command);
-    expect(rec.handlers).toEqual([command === C2C_RECALL_COMMAND ? 'onC2CRecall' : 'onRecall']);
+    expect(isRecallCommand(command)).toBe(true);
+    expect(rec.handlers).toEqual([COMMANDS[command as keyof typeof COMMANDS].handlerOption]);
     if (testCase.checkEvent) testCase.checkEvent(rec.events[0], testCase.body ?? '');
   } else {
     await new Promise((r) => setImmediate(r));

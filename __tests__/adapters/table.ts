@@ -30,7 +30,7 @@ export interface ParserInFront {
 }
 
 /**
- * The cases the issue names for every framework, group and one-to-one: a valid recall, wrong app,
+ * The cases named for every framework, for each recall command: a valid recall, wrong app,
  * bad Sign, broken and empty JSON, over the limit, a handler that throws, other commands passed on.
  */
 const NAMED = [
@@ -46,7 +46,7 @@ const NAMED = [
     '400 on an empty body',
     '413 when the body is over the limit',
     '500 with a generic ErrorInfo when onRecall throws',
-  ].flatMap((name) => [name, `one-to-one: ${name}`]),
+  ].flatMap((name) => [name, `one-to-one: ${name}`, `Official Account: ${name}`]),
 ];
 export const namedCases = cases.filter((c) => NAMED.includes(c.name));
 

@@ -1,14 +1,21 @@
 /** What every rule of the behaviour table shares: the case shape, the requests, the expectations. */
 import {
   C2C_RECALL_COMMAND,
+  OFFICIAL_ACCOUNT_RECALL_COMMAND,
   RECALL_COMMAND,
   type C2CRecallCallbackBody,
   type GroupRecallCallbackBody,
   type GroupRecallEvent,
+  type OfficialAccountRecallCallbackBody,
   type RecallEvent,
   type RecallWebhookOptions,
 } from '../../lib/entries';
-import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../../lib/testing/index';
+import {
+  createC2CRecallEvent,
+  createCallbackQuery,
+  createOfficialAccountRecallEvent,
+  createRecallEvent,
+} from '../../lib/testing/index';
 
 export const SDK_APP_ID = 1400000123;
 export const OTHER_APP_ID = 1400000999;
@@ -112,6 +119,12 @@ export const c2cQuery = (overrides: Record<string, string | string[] | undefined
 export const c2cBody = (overrides: Partial<C2CRecallCallbackBody> = {}): string =>
   JSON.stringify(createC2CRecallEvent(overrides));
 
+export const officialAccountQuery = (overrides: Record<string, string | string[] | undefined> = {}): Query =>
+  query({ CallbackCommand: OFFICIAL_ACCOUNT_RECALL_COMMAND, ...overrides });
+
+export const officialAccountBody = (overrides: Partial<OfficialAccountRecallCallbackBody> = {}): string =>
+  JSON.stringify(createOfficialAccountRecallEvent(overrides));
+
 /** The event as a group recall, failing the case when the handler got another kind. */
 export function groupEvent(event: RecallEvent): GroupRecallEvent {
   if (event.callbackCommand !== RECALL_COMMAND)
@@ -145,6 +158,15 @@ export const C2C: RecallKind = {
     signedQuery(token, timestampMs, { CallbackCommand: C2C_RECALL_COMMAND, ...overrides }),
   body: c2cBody,
   invalid: { body: c2cBody({ MsgKey: '' }), field: 'MsgKey' },
+};
+
+export const OFFICIAL_ACCOUNT: RecallKind = {
+  label: 'Official Account: ',
+  query: officialAccountQuery,
+  signedQuery: (token, timestampMs, overrides = {}) =>
+    signedQuery(token, timestampMs, { CallbackCommand: OFFICIAL_ACCOUNT_RECALL_COMMAND, ...overrides }),
+  body: officialAccountBody,
+  invalid: { body: officialAccountBody({ Official_Account: '' }), field: 'Official_Account' },
 };
 
 /** A body with one field removed. */

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, run } from '../../lib/cli/index';
-import { assertRecallBody } from '../../lib/protocol/group-event';
+import { assertGroupRecallBody } from '../../lib/protocol/group-event';
 import { createSignatureVerifier } from '../../lib/protocol/signature';
 import { createC2CRecallEvent, createRecallEvent, DEMO_SDK_APP_ID } from '../../lib/testing/index';
 import { closedPortUrl, startCallbackServer, type CallbackServer } from '../support/callback-server';
@@ -65,7 +65,7 @@ describe('send', () => {
     ).not.toThrow();
 
     const body = JSON.parse(request.body.toString('utf8'));
-    expect(() => assertRecallBody(body)).not.toThrow();
+    expect(() => assertGroupRecallBody(body)).not.toThrow();
     expect(body).toMatchObject({ Type: 'Community', TopicId: `${body.GroupId}@TOPIC#_TestTopic` });
     expect(Number(body.EventTime)).toBeGreaterThanOrEqual(before);
     expect(server.events).toHaveLength(1);

@@ -6,7 +6,7 @@
 import type { ConnectionOptions, Queue, Worker } from 'bullmq';
 import { createRecallWorker, describeFailedJobs, retryFailedJobs } from '../../lib/durable/worker';
 import { createMsgSeqList, createRecallEvent } from '../../lib/testing/index';
-import { toRecallEvent } from '../../lib/protocol/group-event';
+import { toGroupRecallEvent } from '../../lib/protocol/group-event';
 import { requireBuild } from '../support/build';
 import { runBuiltCli, runCliInProcess } from '../support/cli';
 import {
@@ -79,11 +79,11 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
   }
 
   it('lists each dead letter, retry brings them all back, and then they are processed', async () => {
-    const group = toRecallEvent(
+    const group = toGroupRecallEvent(
       createRecallEvent({ Type: 'Public', GroupId: '@TGS#2ARCHIVE', MsgSeqList: createMsgSeqList([41, 42]) }),
       { sdkAppId: '1400000000' },
     );
-    const topic = toRecallEvent(
+    const topic = toGroupRecallEvent(
       createRecallEvent({ Type: 'Community', GroupId: '@TGS#_@TGS#cARCHIVE', MsgSeqList: createMsgSeqList([7]) }),
       { sdkAppId: '1400000000' },
     );
@@ -148,7 +148,7 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
   });
 
   it('lists and retries every dead letter past the first page of the failed set', async () => {
-    const event = toRecallEvent(createRecallEvent(), { sdkAppId: '1400000000' });
+    const event = toGroupRecallEvent(createRecallEvent(), { sdkAppId: '1400000000' });
     const count = 501; // one more than a page
     await queue.addBulk(
       Array.from({ length: count }, (_, index) => ({
@@ -167,7 +167,7 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
   });
 
   it('gives a retried job all its attempts again', async () => {
-    const event = toRecallEvent(createRecallEvent(), { sdkAppId: '1400000000' });
+    const event = toGroupRecallEvent(createRecallEvent(), { sdkAppId: '1400000000' });
     const job = await queue.add(event.callbackCommand, event, { attempts: 2 });
     await waitForDeadLetters(1);
     expect(await cli('retry', '--queue', queueName, ...backend.cliFlags())).toMatchObject({ code: 0 });

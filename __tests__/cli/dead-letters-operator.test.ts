@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { createRecallWorker } from '../../lib/durable/worker';
 import { openQueue as openCliQueue, retryFailedJobs } from '../../lib/durable/dead-letters';
 import { createRecallEvent } from '../../lib/testing/index';
-import { toRecallEvent } from '../../lib/protocol/group-event';
+import { toGroupRecallEvent } from '../../lib/protocol/group-event';
 import { requireBuild } from '../support/build';
 import { runBuiltCli, runCliInProcess } from '../support/cli';
 import { describeWithPostgres, describeWithRedis, uniqueQueueName } from '../support/bullmq';
@@ -25,7 +25,7 @@ const cli = (env: Record<string, string>, ...args: string[]) => runBuiltCli(args
 const runInProcess = (argv: string[], env: Record<string, string> = {}) => runCliInProcess(argv, env);
 
 const groupRecall = (groupId = '@TGS#2ARCHIVE') =>
-  toRecallEvent(createRecallEvent({ Type: 'Public', GroupId: groupId }), { sdkAppId: '1400000000' });
+  toGroupRecallEvent(createRecallEvent({ Type: 'Public', GroupId: groupId }), { sdkAppId: '1400000000' });
 
 /** A worker whose every attempt fails with `reason`; resolves each dead letter as it lands. */
 function failingWorker(

@@ -1,7 +1,7 @@
 import { createClient, type RedisClientType } from 'redis';
 import { dedupeKey, redisStore, type ErrorContext, type GroupRecallEvent } from '../../lib/entries';
 import { toC2CRecallEvent } from '../../lib/protocol/c2c-event';
-import { toRecallEvent } from '../../lib/protocol/group-event';
+import { toGroupRecallEvent } from '../../lib/protocol/group-event';
 import { createC2CRecallEvent, createRecallEvent, DEMO_SDK_APP_ID } from '../../lib/testing/index';
 import type { GroupRecallCallbackBody } from '../../lib/protocol/types';
 import { deliver, gate, startApp, waitFor, type RunningApp } from '../support/deliveries';
@@ -23,7 +23,7 @@ if (!installed) {
 const describeWithRedis = installed ? describe : describe.skip;
 
 function keyOf(body: GroupRecallCallbackBody): string {
-  return dedupeKey(toRecallEvent(body, { sdkAppId: String(DEMO_SDK_APP_ID) }));
+  return dedupeKey(toGroupRecallEvent(body, { sdkAppId: String(DEMO_SDK_APP_ID) }));
 }
 
 function seqOf(event: GroupRecallEvent): number {

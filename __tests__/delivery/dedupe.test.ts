@@ -14,7 +14,7 @@ import {
 } from '../../lib/entries';
 import { createRecallCore } from '../../lib/http/pipeline';
 import { toC2CRecallEvent } from '../../lib/protocol/c2c-event';
-import { toRecallEvent } from '../../lib/protocol/group-event';
+import { toGroupRecallEvent } from '../../lib/protocol/group-event';
 import {
   createC2CRecallEvent,
   createCallbackQuery,
@@ -26,7 +26,7 @@ import type { GroupRecallCallbackBody } from '../../lib/protocol/types';
 import { deliver, gate, startApp, waitFor, type RunningApp } from '../support/deliveries';
 
 function eventOf(body: GroupRecallCallbackBody, sdkAppId = String(DEMO_SDK_APP_ID)): GroupRecallEvent {
-  return toRecallEvent(body, { sdkAppId });
+  return toGroupRecallEvent(body, { sdkAppId });
 }
 
 /** Wraps a store and records what the middleware asked of it. */
@@ -61,7 +61,7 @@ describe('dedupeKey', () => {
       EventTime: 1670574414123,
       Operator_Account: 'someone_else',
     };
-    expect(dedupeKey(toRecallEvent(copy, { sdkAppId: '1400000000', clientIp: '10.0.0.9' }))).toBe(
+    expect(dedupeKey(toGroupRecallEvent(copy, { sdkAppId: '1400000000', clientIp: '10.0.0.9' }))).toBe(
       dedupeKey(eventOf(body, '1400000000')),
     );
   });

@@ -19,7 +19,7 @@ import {
   type RecallQueue,
   type RecallWebhookOptions,
 } from '../../lib/entries';
-import { toRecallEvent } from '../../lib/protocol/group-event';
+import { toGroupRecallEvent } from '../../lib/protocol/group-event';
 import { createCallbackQuery, createRecallEvent, signRequestTime } from '../../lib/testing/index';
 import { SDK_APP_ID } from '../cases';
 
@@ -217,7 +217,7 @@ describe('durable mode (queue)', () => {
     const store = memoryStore();
     const { handler } = handlerWith({ queue, dedupe: { store } });
     const body = createRecallEvent();
-    const event = toRecallEvent(body, { sdkAppId: String(SDK_APP_ID) });
+    const event = toGroupRecallEvent(body, { sdkAppId: String(SDK_APP_ID) });
     // What a receiver killed after a claim and before its add would leave behind.
     await store.claim(dedupeKey(event), 60_000);
     expect((await answer(handler(post(body)))).status).toBe(200);

@@ -49,6 +49,7 @@ function middleware(tokenRequired: boolean) {
     limit: LIMIT,
     onRecall: (event, req) => record(event, req),
     onC2CRecall: (event, req) => record(event, req),
+    onOfficialAccountRecall: (event, req) => record(event, req),
     onError: (error, context) => {
       const id = context.request.get(CASE_HEADER)!;
       reports.set(id, [...(reports.get(id) ?? []), { error, context }]);

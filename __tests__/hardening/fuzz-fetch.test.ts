@@ -69,6 +69,7 @@ function handlerFor(tokenRequired: boolean, respond: 'after-callback' | 'immedia
     respond,
     onRecall: (event, request) => record(event, request),
     onC2CRecall: (event, request) => record(event, request),
+    onOfficialAccountRecall: (event, request) => record(event, request),
     onError: (error, context) => reports.push({ error, context }),
   });
 }

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND, type RecallEvent } from '../../lib/entries';
+import {
+  C2C_RECALL_COMMAND,
+  OFFICIAL_ACCOUNT_RECALL_COMMAND,
+  RECALL_COMMAND,
+  type RecallCommand,
+  type RecallEvent,
+} from '../../lib/entries';
 
 export const SDK_APP_ID = '1400000000';
 export const TOKEN = 'hardening-token';
@@ -115,6 +121,19 @@ const validC2CEvent = fc.record(
   { requiredKeys: ['CallbackCommand', 'From_Account', 'To_Account', 'MsgKey'] },
 );
 
+const validOfficialAccountEvent = fc.record(
+  {
+    CallbackCommand: fc.constant(OFFICIAL_ACCOUNT_RECALL_COMMAND),
+    Official_Account: fc.oneof(fc.string({ minLength: 1 }), fc.string({ unit: 'binary', minLength: 1 })),
+    WithdrawMsgList: fc.array(
+      fc.record({ MsgKey: msgKey, Extra: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: ['MsgKey'] }),
+      { minLength: 1, maxLength: 10 },
+    ),
+    EventTime: fc.oneof(fc.maxSafeNat(), fc.maxSafeNat().map(String)),
+  },
+  { requiredKeys: ['CallbackCommand', 'Official_Account', 'WithdrawMsgList'] },
+);
+
 /** What the generators need of a recall command: its valid bodies and the paths of their fields. */
 interface RecallKind {
   command: string;
@@ -124,8 +143,8 @@ interface RecallKind {
   stringFields: string[];
 }
 
-const KINDS: RecallKind[] = [
-  {
+const KINDS_BY_COMMAND: { readonly [Command in RecallCommand]: RecallKind } = {
+  [RECALL_COMMAND]: {
     command: RECALL_COMMAND,
     validEvent,
     fields: [
@@ -142,13 +161,27 @@ const KINDS: RecallKind[] = [
     ],
     stringFields: ['GroupId', 'Operator_Account', 'Type', 'TopicId'],
   },
-  {
+  [C2C_RECALL_COMMAND]: {
     command: C2C_RECALL_COMMAND,
     validEvent: validC2CEvent,
     fields: ['CallbackCommand', 'From_Account', 'To_Account', 'MsgKey', 'UnreadMsgNum', 'EventTime'],
     stringFields: ['From_Account', 'To_Account', 'MsgKey'],
   },
-];
+  [OFFICIAL_ACCOUNT_RECALL_COMMAND]: {
+    command: OFFICIAL_ACCOUNT_RECALL_COMMAND,
+    validEvent: validOfficialAccountEvent,
+    fields: [
+      'CallbackCommand',
+      'Official_Account',
+      'WithdrawMsgList',
+      'WithdrawMsgList.0',
+      'WithdrawMsgList.0.MsgKey',
+      'EventTime',
+    ],
+    stringFields: ['Official_Account'],
+  },
+};
+const KINDS = Object.values(KINDS_BY_COMMAND);
 
 /** A valid event with one field deleted or replaced by any JSON value. */
 const mutatedEvent = (kind: RecallKind) =>
@@ -544,11 +577,30 @@ export function isC2CRecallBody(body: unknown): body is Record<string, unknown> 
   );
 }
 
+/** The Official Account recall's schema as the README states it. */
+export function isOfficialAccountRecallBody(body: unknown): body is Record<string, unknown> {
+  if (!isRecord(body)) return false;
+  const { CallbackCommand, Official_Account, WithdrawMsgList, EventTime } = body;
+  return (
+    CallbackCommand === OFFICIAL_ACCOUNT_RECALL_COMMAND &&
+    isString(Official_Account) &&
+    Official_Account !== '' &&
+    Array.isArray(WithdrawMsgList) &&
+    WithdrawMsgList.length > 0 &&
+    WithdrawMsgList.every((message) => isRecord(message) && isString(message.MsgKey) && message.MsgKey !== '') &&
+    (!has(body, 'EventTime') || isSafeNat(EventTime) || isDigitsOfSafeNat(EventTime))
+  );
+}
+
 /** The schema of each recall command, by the query's CallbackCommand. */
-const BODY_CHECKS = new Map([
-  [RECALL_COMMAND, isRecallBody],
-  [C2C_RECALL_COMMAND, isC2CRecallBody],
-]);
+const BODY_CHECKS_BY_COMMAND: {
+  readonly [Command in RecallCommand]: (body: unknown) => body is Record<string, unknown>;
+} = {
+  [RECALL_COMMAND]: isRecallBody,
+  [C2C_RECALL_COMMAND]: isC2CRecallBody,
+  [OFFICIAL_ACCOUNT_RECALL_COMMAND]: isOfficialAccountRecallBody,
+};
+const BODY_CHECKS = new Map(Object.entries(BODY_CHECKS_BY_COMMAND));
 
 /**
  * Deep equality of two parsed JSON values without recursion: bodies nest deeper than the stack
@@ -584,6 +636,15 @@ export function expectEventFor(event: RecallEvent, body: Record<string, unknown>
       body.MsgKey,
     ]);
     expect(event.unreadMsgNum).toBe(body.UnreadMsgNum);
+    expect(event.eventTime).toBe(has(body, 'EventTime') ? Number(body.EventTime) : undefined);
+    return;
+  }
+  if (event.callbackCommand === OFFICIAL_ACCOUNT_RECALL_COMMAND) {
+    expect(isOfficialAccountRecallBody(event.raw)).toBe(true);
+    expect(event.officialAccount).toBe(body.Official_Account);
+    expect(event.messages).toEqual(
+      (body.WithdrawMsgList as Array<Record<string, unknown>>).map((message) => ({ msgKey: message.MsgKey })),
+    );
     expect(event.eventTime).toBe(has(body, 'EventTime') ? Number(body.EventTime) : undefined);
     return;
   }

@@ -3,7 +3,7 @@ import { commandSpec } from '../../lib/protocol/commands';
 import { createRecallCore, type IncomingCallback } from '../../lib/http/pipeline';
 import { failAnswer, OK_ANSWER, JSON_CONTENT_TYPE } from '../../lib/protocol/answers';
 import { parseBody, type BodySource } from '../../lib/protocol/body';
-import { assertRecallBody, toRecallEvent } from '../../lib/protocol/group-event';
+import { assertGroupRecallBody, toGroupRecallEvent } from '../../lib/protocol/group-event';
 import {
   CallbackFailedError,
   InvalidBodyError,
@@ -124,7 +124,7 @@ describe('parseBody', () => {
   });
 });
 
-describe('assertRecallBody and toRecallEvent', () => {
+describe('assertGroupRecallBody and toGroupRecallEvent', () => {
   it('accepts the sample of Tencent’s event page and maps it', () => {
     const sample = {
       CallbackCommand: 'Group.CallbackAfterRecallMsg',
@@ -135,9 +135,9 @@ describe('assertRecallBody and toRecallEvent', () => {
       TopicId: '@TGS#_@TGS#cQVLVHIM62CJ@TOPIC#_TestTopic',
       EventTime: '1670574414123',
     };
-    expect(() => assertRecallBody(sample)).not.toThrow();
-    assertRecallBody(sample);
-    const event = toRecallEvent(sample, { sdkAppId: '1400000000' });
+    expect(() => assertGroupRecallBody(sample)).not.toThrow();
+    assertGroupRecallBody(sample);
+    const event = toGroupRecallEvent(sample, { sdkAppId: '1400000000' });
     expect(event).toEqual({
       callbackCommand: 'Group.CallbackAfterRecallMsg',
       source: 'webhook',
@@ -156,7 +156,7 @@ describe('assertRecallBody and toRecallEvent', () => {
   it('names only the first failing field', () => {
     let message = '';
     try {
-      assertRecallBody({ ...createRecallEvent(), GroupId: 1, Type: 2 });
+      assertGroupRecallBody({ ...createRecallEvent(), GroupId: 1, Type: 2 });
     } catch (error) {
       message = (error as Error).message;
     }
@@ -165,7 +165,7 @@ describe('assertRecallBody and toRecallEvent', () => {
 
   it('does not convert values: a numeric MsgSeq string is rejected, the body left as it was', () => {
     const body = { ...createRecallEvent(), MsgSeqList: [{ MsgSeq: '5' }] };
-    expect(() => assertRecallBody(body)).toThrow(/MsgSeqList\[0\]\.MsgSeq/);
+    expect(() => assertGroupRecallBody(body)).toThrow(/MsgSeqList\[0\]\.MsgSeq/);
     expect(body.MsgSeqList[0].MsgSeq).toBe('5');
   });
 });

@@ -8,12 +8,24 @@ import type Joi from 'joi';
 import {
   c2cRecallBodySchema as c2cBodySchema,
   groupRecallBodySchema as bodySchema,
+  officialAccountRecallBodySchema,
 } from '../../lib/protocol/body-schemas';
+import { RECALL_COMMANDS } from '../../lib/protocol/commands';
+import {
+  assertOfficialAccountRecallBody,
+  isPlainOfficialAccountRecallBody,
+} from '../../lib/protocol/official-account-event';
 import { assertC2CRecallBody, isPlainC2CRecallBody } from '../../lib/protocol/c2c-event';
-import { assertRecallBody, isPlainRecallBody } from '../../lib/protocol/group-event';
+import { assertGroupRecallBody, isPlainGroupRecallBody } from '../../lib/protocol/group-event';
 import { InvalidBodyError } from '../../lib/entries';
-import { createC2CRecallEvent, createRecallEvent } from '../../lib/testing/index';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../../lib/protocol/types';
+import { createC2CRecallEvent, createOfficialAccountRecallEvent, createRecallEvent } from '../../lib/testing/index';
+import {
+  C2C_RECALL_COMMAND,
+  GROUP_RECALL_COMMAND,
+  OFFICIAL_ACCOUNT_RECALL_COMMAND,
+  RECALL_COMMAND,
+  type RecallCommand,
+} from '../../lib/protocol/types';
 
 const RUNS = 3000;
 
@@ -128,9 +140,20 @@ function fastPathProperties(
   });
 }
 
-describe('isPlainRecallBody, the fast path before Joi', () => {
+/** Which describe below covers each command's fast path: a command without one fails to compile. */
+const COVERED: { readonly [Command in RecallCommand]: string } = {
+  [GROUP_RECALL_COMMAND]: 'isPlainGroupRecallBody',
+  [C2C_RECALL_COMMAND]: 'isPlainC2CRecallBody',
+  [OFFICIAL_ACCOUNT_RECALL_COMMAND]: 'isPlainOfficialAccountRecallBody',
+};
+
+it('covers the fast path of every command in the command table', () => {
+  expect(Object.keys(COVERED).sort()).toEqual([...RECALL_COMMANDS].sort());
+});
+
+describe('isPlainGroupRecallBody, the fast path before Joi', () => {
   fastPathProperties(
-    isPlainRecallBody,
+    isPlainGroupRecallBody,
     bodySchema,
     body,
     bodyMissingFields,
@@ -146,19 +169,19 @@ describe('isPlainRecallBody, the fast path before Joi', () => {
     ];
     for (const sample of samples) {
       const parsed = JSON.parse(JSON.stringify(sample)) as object;
-      expect(isPlainRecallBody(parsed)).toBe(true);
+      expect(isPlainGroupRecallBody(parsed)).toBe(true);
       expect(schemaAccepts(parsed)).toBe(true);
     }
   });
 
   it('leaves bodies it does not accept to Joi, which still accepts a valid body of another prototype', () => {
     const withNullPrototype = Object.assign(Object.create(null), createRecallEvent()) as object;
-    expect(isPlainRecallBody(withNullPrototype)).toBe(false);
-    expect(() => assertRecallBody(withNullPrototype)).not.toThrow();
+    expect(isPlainGroupRecallBody(withNullPrototype)).toBe(false);
+    expect(() => assertGroupRecallBody(withNullPrototype)).not.toThrow();
     const broken = { ...createRecallEvent(), EventTime: '12a' };
-    expect(isPlainRecallBody(broken)).toBe(false);
-    expect(() => assertRecallBody(broken)).toThrow(InvalidBodyError);
-    expect(() => assertRecallBody(broken)).toThrow(/^invalid body: EventTime /);
+    expect(isPlainGroupRecallBody(broken)).toBe(false);
+    expect(() => assertGroupRecallBody(broken)).toThrow(InvalidBodyError);
+    expect(() => assertGroupRecallBody(broken)).toThrow(/^invalid body: EventTime /);
   });
 });
 
@@ -229,5 +252,83 @@ describe('isPlainC2CRecallBody, the one-to-one recall fast path before Joi', () 
     expect(isPlainC2CRecallBody(broken)).toBe(false);
     expect(() => assertC2CRecallBody(broken)).toThrow(InvalidBodyError);
     expect(() => assertC2CRecallBody(broken)).toThrow(/^invalid body: UnreadMsgNum /);
+  });
+});
+
+describe('isPlainOfficialAccountRecallBody, the Official Account recall fast path before Joi', () => {
+  const withdrawn = mostly(
+    fc.record(
+      {
+        MsgKey: mostly(
+          fc.oneof(
+            fc.string({ minLength: 1 }),
+            fc.tuple(fc.nat(), fc.nat()).map(([seq, time]) => `${seq}_1_${time}`),
+          ),
+          fc.oneof(looseString, anyJson),
+        ),
+        Extra: anyJson,
+      },
+      { requiredKeys: ['MsgKey'] },
+    ),
+    anyJson,
+  );
+  const officialAccountBody = fc.record(
+    {
+      CallbackCommand: mostly(
+        fc.constant(OFFICIAL_ACCOUNT_RECALL_COMMAND),
+        fc.oneof(fc.constantFrom(C2C_RECALL_COMMAND, '', ` ${OFFICIAL_ACCOUNT_RECALL_COMMAND}`), anyJson),
+      ),
+      Official_Account: mostly(fc.string({ minLength: 1 }), fc.oneof(looseString, anyJson)),
+      WithdrawMsgList: mostly(fc.array(withdrawn, { minLength: 1, maxLength: 4 }), fc.oneof(fc.constant([]), anyJson)),
+      EventTime: mostly(
+        fc.option(fc.oneof(fc.nat(), fc.stringMatching(/^\d{1,15}$/)), { nil: undefined }),
+        fc.oneof(nearInteger, digitString, anyJson),
+      ),
+      ['__proto__']: anyJson,
+      constructor: anyJson,
+      Unknown: anyJson,
+    },
+    { requiredKeys: ['CallbackCommand', 'Official_Account', 'WithdrawMsgList'] },
+  );
+  const missingFields = fc.record(
+    {
+      CallbackCommand: fc.constant(OFFICIAL_ACCOUNT_RECALL_COMMAND),
+      Official_Account: fc.string({ minLength: 1 }),
+      WithdrawMsgList: fc.array(withdrawn, { minLength: 1 }),
+    },
+    { requiredKeys: [] },
+  );
+  fastPathProperties(
+    isPlainOfficialAccountRecallBody,
+    officialAccountRecallBodySchema,
+    officialAccountBody,
+    missingFields,
+    officialAccountBody.map((value) => ({ ...value, WithdrawMsgList: new Proxy([{ MsgKey: '71_1_1698741698' }], {}) })),
+  );
+
+  it('accepts the documented sample and the kit’s bodies, so they skip Joi', () => {
+    const samples = [
+      JSON.parse(
+        '{"CallbackCommand":"OfficialAccount.CallbackAfterMsgWithDraw","Official_Account":"#TOA#_123","WithdrawMsgList":[{"MsgKey":"71_1_1698741698"}],"EventTime":1670574414123}',
+      ) as object,
+      createOfficialAccountRecallEvent(),
+      createOfficialAccountRecallEvent({ EventTime: undefined }),
+      createOfficialAccountRecallEvent({
+        EventTime: '1670574414123',
+        WithdrawMsgList: [{ MsgKey: 'a' }, { MsgKey: 'b' }],
+      }),
+    ];
+    for (const sample of samples) {
+      const parsed = JSON.parse(JSON.stringify(sample)) as object;
+      expect(isPlainOfficialAccountRecallBody(parsed)).toBe(true);
+      expect(officialAccountRecallBodySchema.validate(parsed).error).toBeUndefined();
+    }
+  });
+
+  it('leaves bodies it does not accept to Joi, which names the field', () => {
+    const broken = { ...createOfficialAccountRecallEvent(), WithdrawMsgList: [{ MsgKey: '' }] };
+    expect(isPlainOfficialAccountRecallBody(broken)).toBe(false);
+    expect(() => assertOfficialAccountRecallBody(broken)).toThrow(InvalidBodyError);
+    expect(() => assertOfficialAccountRecallBody(broken)).toThrow(/^invalid body: WithdrawMsgList\[0\]\.MsgKey /);
   });
 });

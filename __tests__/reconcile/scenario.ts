@@ -4,7 +4,8 @@ import { createChatApiClient, type ChatApiClient } from '../../lib/reconcile/cha
 import { startFakeChatServer, type FakeChatServer } from '../../lib/testing/fake-chat-server';
 import { createRecallListener } from '../../lib/adapters/node-http';
 import { reconcileRecalls, type ReconcileOptions, type ReconcileReport } from '../../lib/reconcile/reconcile';
-import type { AnyRecallEvent, RecallWebhookOptions } from '../../lib/protocol/types';
+import type { AnyRecallEvent } from '../../lib/protocol/types';
+import type { RecallWebhookOptions } from '../../lib/http/types';
 import { listenOnLoopback, type RunningApp } from '../support/deliveries';
 
 export const SDK_APP_ID = 1400000777;
@@ -51,6 +52,9 @@ export function filledFakeApp(): { readonly app: FakeApp; readonly scenario: Sce
 export function recallId(event: AnyRecallEvent): string {
   if (event.callbackCommand === 'C2C.CallbackAfterMsgWithDraw') {
     return `c2c ${event.fromAccount}>${event.toAccount} ${event.msgKey}`;
+  }
+  if (event.callbackCommand === 'OfficialAccount.CallbackAfterMsgWithDraw') {
+    return event.messages.map((m) => `official ${event.officialAccount} ${m.msgKey}`).join(';');
   }
   return event.messages.map((m) => `group ${event.groupId}/${event.topicId ?? ''} ${m.msgSeq}`).join(';');
 }

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { C2C_RECALL_COMMAND, createRecallHandler, type C2CRecallEvent } from '../../lib/entries';
-import { assertRecallBody } from '../../lib/protocol/group-event';
+import { assertGroupRecallBody } from '../../lib/protocol/group-event';
 import {
   createC2CRecallEvent,
   createCallbackQuery,
@@ -24,7 +24,7 @@ describe('createRecallEvent group shapes', () => {
     'gives a %s group no topic and a non-community ID',
     (type) => {
       const event = createRecallEvent({ Type: type });
-      expect(() => assertRecallBody(event)).not.toThrow();
+      expect(() => assertGroupRecallBody(event)).not.toThrow();
       expect(event.Type).toBe(type);
       expect('TopicId' in event).toBe(false);
       expect(event.GroupId).toMatch(/^@TGS#[^_]/);
@@ -33,7 +33,7 @@ describe('createRecallEvent group shapes', () => {
 
   it('leaves out a field overridden with undefined', () => {
     const event = createRecallEvent({ TopicId: undefined });
-    expect(() => assertRecallBody(event)).not.toThrow();
+    expect(() => assertGroupRecallBody(event)).not.toThrow();
     expect(Object.keys(event)).not.toContain('TopicId');
     expect(JSON.parse(JSON.stringify(event))).toEqual(event);
   });
@@ -53,7 +53,7 @@ describe('createMsgSeqList', () => {
 
   it('builds a several-message recall the schema accepts', () => {
     const event = createRecallEvent({ MsgSeqList: createMsgSeqList([1, 2, 3]) });
-    expect(() => assertRecallBody(event)).not.toThrow();
+    expect(() => assertGroupRecallBody(event)).not.toThrow();
     expect(event.MsgSeqList).toHaveLength(3);
   });
 });

@@ -1,5 +1,5 @@
 /** The test kit a user reaches for: lib/testing.ts. */
-import { assertRecallBody } from '../../lib/protocol/group-event';
+import { assertGroupRecallBody } from '../../lib/protocol/group-event';
 import { createSignatureVerifier } from '../../lib/protocol/signature';
 import { createCallbackQuery, createRecallEvent, DEMO_SDK_APP_ID, signRequestTime } from '../../lib/testing/index';
 import { signRequestTime as fromSignature } from '../../lib/protocol/signature';
@@ -9,7 +9,7 @@ describe('createRecallEvent', () => {
     const before = Date.now();
     const event = createRecallEvent();
     const after = Date.now();
-    expect(() => assertRecallBody(event)).not.toThrow();
+    expect(() => assertGroupRecallBody(event)).not.toThrow();
     expect(event).toMatchObject({
       CallbackCommand: 'Group.CallbackAfterRecallMsg',
       Operator_Account: 'user_alice',

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createNodeListener, type RecallListener } from './node-http';
-import type { RecallWebhookOptions } from '../protocol/types';
+import type { RecallWebhookOptions } from '../http/types';
 
 /**
  * What the middleware reads of an Express request, beyond Node's `IncomingMessage`: the body an

@@ -4,7 +4,7 @@ import { JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
 import type { BodySource } from '../protocol/body';
 import { createRecallCore } from '../http/pipeline';
 import { leavesBodyUnread, NOT_CLAIMED, pathOf, queryParams, readBody, readStream } from '../http/node-io';
-import type { RecallWebhookOptions } from '../protocol/types';
+import type { RecallWebhookOptions } from '../http/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:fastify');
 

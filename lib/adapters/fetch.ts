@@ -10,7 +10,7 @@ import {
   UnsupportedEncodingError,
 } from '../protocol/errors';
 import { parseQuery } from '../protocol/query';
-import type { RecallWebhookOptions } from '../protocol/types';
+import type { RecallWebhookOptions } from '../http/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:fetch');
 

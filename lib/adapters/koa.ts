@@ -4,7 +4,7 @@ import { JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
 import type { BodySource } from '../protocol/body';
 import { createRecallCore } from '../http/pipeline';
 import { alreadyRead, leavesBodyUnread, pathOf, queryParams, readStream, streamConsumed } from '../http/node-io';
-import type { RecallWebhookOptions } from '../protocol/types';
+import type { RecallWebhookOptions } from '../http/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:koa');
 

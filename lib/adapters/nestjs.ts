@@ -10,7 +10,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { recallWebhook as fastifyPlugin, type RecallWebhookPluginOptions } from './fastify';
 import { createNodeListener } from './node-http';
-import type { RecallWebhookOptions } from '../protocol/types';
+import type { RecallWebhookOptions } from '../http/types';
 
 /**
  * `recallWebhook`'s options, plus the callback URL's path. `Req` is the request the handlers get:

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
 import { createRecallCore } from '../http/pipeline';
 import { NOT_CLAIMED, pathOf, queryParams, readBody, writeAnswer } from '../http/node-io';
-import type { RecallWebhookOptions } from '../protocol/types';
+import type { RecallWebhookOptions } from '../http/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:node-http');
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import Joi from 'joi';
 import ms from 'ms';
 import type { QueueStore } from '../durable/dead-letters';
-import type { RecallQueue } from '../protocol/types';
+import type { RecallQueue } from '../delivery/types';
 import { createChatApiClient, DEFAULT_CHAT_API_BASE_URL } from '../reconcile/chat-api-client';
 import {
   DEFAULT_RECALL_TIME_LIMIT_SECONDS,

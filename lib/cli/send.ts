@@ -5,18 +5,25 @@ import Joi from 'joi';
 import {
   createC2CRecallEvent,
   createCallbackQuery,
+  createGroupRecallEvent,
   createMsgSeqList,
-  createRecallEvent,
+  createOfficialAccountRecallEvent,
   DEMO_SDK_APP_ID,
   type C2CRecallEventOverrides,
-  type RecallEventOverrides,
+  type GroupRecallEventOverrides,
+  type OfficialAccountRecallEventOverrides,
 } from '../testing/index';
 import { MAX_TIMER_MS } from '../delivery/options';
 import { timerMs } from '../delivery/options-schema';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
+import { COMMANDS, RECALL_COMMANDS } from '../protocol/commands';
+import { TENCENT_DEADLINE_MS } from '../protocol/answers';
+import {
+  C2C_RECALL_COMMAND,
+  GROUP_RECALL_COMMAND,
+  OFFICIAL_ACCOUNT_RECALL_COMMAND,
+  type RecallCommand,
+} from '../protocol/types';
 import { EXIT_FAILED, EXIT_OK, escapeControl, escapeControlKeepingLines, PROGRAM, UsageError, type CliIo } from './io';
-
-const TENCENT_DEADLINE_MS = 2000;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -30,16 +37,38 @@ const OPTIONS = {
   c2c: { type: 'boolean' },
   from: { type: 'string' },
   to: { type: 'string' },
-  'msg-key': { type: 'string' },
+  'official-account': { type: 'string' },
+  'msg-key': { type: 'string', multiple: true },
   platform: { type: 'string' },
   body: { type: 'string' },
   timeout: { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
 
-const GROUP_BODY_FLAGS = ['type', 'group-id', 'topic-id', 'seq', 'operator'] as const;
-const C2C_BODY_FLAGS = ['from', 'to', 'msg-key'] as const;
-const BODY_FLAGS = [...GROUP_BODY_FLAGS, ...C2C_BODY_FLAGS] as const;
+type BodyFlag = 'type' | 'group-id' | 'topic-id' | 'seq' | 'operator' | 'from' | 'to' | 'official-account' | 'msg-key';
+
+/** How `send` shapes each command's body: the flag that picks the command, the flags that shape it, its builder. */
+interface SendKind {
+  /** Absent for the group recall, which is sent when no other kind is picked. */
+  readonly pickedBy?: 'c2c' | 'official-account';
+  readonly bodyFlags: readonly BodyFlag[];
+  build(args: SendArgs): object;
+}
+
+const KINDS: { readonly [Command in RecallCommand]: SendKind } = {
+  [GROUP_RECALL_COMMAND]: {
+    bodyFlags: ['type', 'group-id', 'topic-id', 'seq', 'operator'],
+    build: buildGroupRecall,
+  },
+  [C2C_RECALL_COMMAND]: { pickedBy: 'c2c', bodyFlags: ['from', 'to', 'msg-key'], build: buildC2CRecall },
+  [OFFICIAL_ACCOUNT_RECALL_COMMAND]: {
+    pickedBy: 'official-account',
+    bodyFlags: ['official-account', 'msg-key'],
+    build: buildOfficialAccountRecall,
+  },
+};
+
+const BODY_FLAGS = [...new Set(RECALL_COMMANDS.flatMap((command) => KINDS[command].bodyFlags))];
 
 const msgSeqs = Joi.string()
   .custom((value: string) => {
@@ -72,7 +101,8 @@ const sendSchema = Joi.object({
   c2c: Joi.boolean().default(false),
   from: Joi.string().label('--from'),
   to: Joi.string().label('--to'),
-  'msg-key': Joi.string().label('--msg-key'),
+  'official-account': Joi.string().label('--official-account'),
+  'msg-key': Joi.array().items(Joi.string().label('--msg-key')),
   platform: Joi.string().label('--platform'),
   body: Joi.string().label('--body'),
   timeout: timerMs.default(TENCENT_DEADLINE_MS).label('--timeout'),
@@ -92,7 +122,8 @@ interface SendArgs {
   c2c: boolean;
   from?: string;
   to?: string;
-  'msg-key'?: string;
+  'official-account'?: string;
+  'msg-key'?: string[];
   platform?: string;
   body?: string;
   timeout: number;
@@ -124,15 +155,33 @@ function validate(flags: Record<string, unknown>): SendArgs {
     const clash = BODY_FLAGS.find((flag) => args[flag] !== undefined);
     if (clash) throw new UsageError(`--body cannot be combined with --${clash}: the file is the whole body`);
   }
-  const otherKindFlag = (args.c2c ? GROUP_BODY_FLAGS : C2C_BODY_FLAGS).find((flag) => args[flag] !== undefined);
+  const kind = KINDS[commandOf(args)];
+  const otherKindFlag = BODY_FLAGS.find((flag) => args[flag] !== undefined && !kind.bodyFlags.includes(flag));
   if (otherKindFlag !== undefined) {
+    const owners = RECALL_COMMANDS.filter((command) => KINDS[command].bodyFlags.includes(otherKindFlag));
+    const shapes = `--${otherKindFlag} shapes a ${owners.map((command) => COMMANDS[command].label).join(' or ')} recall`;
     throw new UsageError(
-      args.c2c
-        ? `--${otherKindFlag} shapes a group recall: it cannot be combined with --c2c`
-        : `--${otherKindFlag} shapes a one-to-one recall: add --c2c`,
+      kind.pickedBy === undefined
+        ? `${shapes}: add ${owners.map((command) => `--${KINDS[command].pickedBy}`).join(' or ')}`
+        : `${shapes}: it cannot be combined with --${kind.pickedBy}`,
     );
   }
+  if (args.c2c && (args['msg-key']?.length ?? 0) > 1) throw new UsageError('--c2c takes one --msg-key');
   return args;
+}
+
+/** The command the flags pick: the group recall unless another kind's flag is given. */
+function commandOf(args: SendArgs): RecallCommand {
+  const picked = RECALL_COMMANDS.filter((command) => {
+    const flag = KINDS[command].pickedBy;
+    return flag !== undefined && args[flag] !== undefined && args[flag] !== false;
+  });
+  if (picked.length > 1) {
+    throw new UsageError(
+      `${picked.map((command) => `--${KINDS[command].pickedBy}`).join(' and ')} pick different recalls: give one`,
+    );
+  }
+  return picked[0] ?? GROUP_RECALL_COMMAND;
 }
 
 interface CallbackRequest {
@@ -147,7 +196,7 @@ async function buildRequest(args: SendArgs): Promise<CallbackRequest> {
   const query = createCallbackQuery(args['sdk-app-id'], {
     token: args.token,
     optPlatform: args.platform,
-    callbackCommand: args.c2c ? C2C_RECALL_COMMAND : RECALL_COMMAND,
+    callbackCommand: commandOf(args),
   });
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   if (args.body !== undefined) {
@@ -156,26 +205,32 @@ async function buildRequest(args: SendArgs): Promise<CallbackRequest> {
     });
     return { url, body, curlData: `--data-binary ${shellQuote('@' + args.body)}` };
   }
-  const body = JSON.stringify(args.c2c ? buildC2CRecall(args) : buildGroupRecall(args));
+  const body = JSON.stringify(KINDS[commandOf(args)].build(args));
   return { url, body, curlData: `--data-raw ${shellQuote(body)}` };
 }
 
 function buildGroupRecall(args: SendArgs): object {
-  const overrides: RecallEventOverrides = {};
+  const overrides: GroupRecallEventOverrides = {};
   if (args.type !== undefined) overrides.Type = args.type;
   if (args['group-id'] !== undefined) overrides.GroupId = args['group-id'];
   if (args['topic-id'] !== undefined) overrides.TopicId = args['topic-id'] || undefined;
   if (args.seq !== undefined) overrides.MsgSeqList = createMsgSeqList(args.seq);
   if (args.operator !== undefined) overrides.Operator_Account = args.operator;
-  return createRecallEvent(overrides);
+  return createGroupRecallEvent(overrides);
 }
 
 function buildC2CRecall(args: SendArgs): object {
   const overrides: C2CRecallEventOverrides = {};
   if (args.from !== undefined) overrides.From_Account = args.from;
   if (args.to !== undefined) overrides.To_Account = args.to;
-  if (args['msg-key'] !== undefined) overrides.MsgKey = args['msg-key'];
+  if (args['msg-key'] !== undefined) overrides.MsgKey = args['msg-key'][0];
   return createC2CRecallEvent(overrides);
+}
+
+function buildOfficialAccountRecall(args: SendArgs): object {
+  const overrides: OfficialAccountRecallEventOverrides = { Official_Account: args['official-account'] };
+  if (args['msg-key'] !== undefined) overrides.WithdrawMsgList = args['msg-key'].map((msgKey) => ({ MsgKey: msgKey }));
+  return createOfficialAccountRecallEvent(overrides);
 }
 
 async function post(args: SendArgs, io: CliIo): Promise<number> {
@@ -250,13 +305,14 @@ function shellQuote(text: string): string {
 }
 
 function sendHelp(): string {
-  const sample = createRecallEvent();
+  const sample = createGroupRecallEvent();
   const c2cSample = createC2CRecallEvent();
+  const officialAccountSample = createOfficialAccountRecallEvent();
   const sampleQuery = createCallbackQuery(DEMO_SDK_APP_ID);
   return `Usage: ${PROGRAM} send <url> [options]
 
-Posts one Group.CallbackAfterRecallMsg callback (with --c2c, one C2C.CallbackAfterMsgWithDraw)
-to <url>, your callback URL, the way Tencent would: a POST with Content-Type: application/json,
+Posts one Group.CallbackAfterRecallMsg callback (with --c2c, one C2C.CallbackAfterMsgWithDraw;
+with --official-account, one OfficialAccount.CallbackAfterMsgWithDraw) to <url>, your callback URL, the way Tencent would: a POST with Content-Type: application/json,
 the query SdkAppid, CallbackCommand, contenttype, ClientIP, OptPlatform (and RequestTime, Sign
 with --token) added to <url>, and a JSON body. Prints the request, the HTTP status and the answer.
 
@@ -264,7 +320,7 @@ Options:
   --sdk-app-id N   SdkAppid in the query (default ${DEMO_SDK_APP_ID}, the example server's demo app)
   --token T        sign with the callback token T: RequestTime now, Sign = sha256(T + RequestTime)
   --type T         group type: Community, Public, Private, ChatRoom, AVChatRoom... (default ${sample.Type})
-  --group-id G     GroupId (default ${sample.GroupId} for Community, ${createRecallEvent({ Type: 'Public' }).GroupId} otherwise)
+  --group-id G     GroupId (default ${sample.GroupId} for Community, ${createGroupRecallEvent({ Type: 'Public' }).GroupId} otherwise)
   --topic-id T     TopicId (default a topic of the group for Community, none otherwise; '' for none)
   --seq 1,2,3      MsgSeq of each recalled message, comma-separated (default one message)
   --operator A     Operator_Account, the UserID who recalled (default ${sample.Operator_Account})
@@ -272,6 +328,10 @@ Options:
   --from A         with --c2c: From_Account, the message's sender (default ${c2cSample.From_Account})
   --to B           with --c2c: To_Account, the message's recipient (default ${c2cSample.To_Account})
   --msg-key K      with --c2c: MsgKey, the recalled message's key (default a new one, like ${c2cSample.MsgKey})
+  --official-account A
+                   send an Official Account recall of the account A instead (such as ${officialAccountSample.Official_Account})
+  --msg-key K      with --official-account: a recalled message's MsgKey; repeat for more
+                   (default one new one, like ${officialAccountSample.WithdrawMsgList[0]?.MsgKey})
   --platform P     OptPlatform: RESTAPI, Web, Android, iOS, Windows, Mac, iPad... (default ${sampleQuery.OptPlatform})
   --body FILE      send the bytes of FILE as the body (not with the flags that shape the body)
   --timeout MS     give up without an answer after MS milliseconds, at most ${MAX_TIMER_MS} (default ${TENCENT_DEADLINE_MS}, Tencent's deadline)
@@ -283,5 +343,6 @@ Exit codes: 0 the answer was HTTP 200 with ActionStatus OK; 1 any other answer, 
 Examples:
   ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback
   ${PROGRAM} send https://example.com/im --sdk-app-id 1400123456 --token "$CALLBACK_TOKEN" --type Public --seq 130,131
-  ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback --c2c --from jared --to Jonh --msg-key 48374_2837546_1557481126`;
+  ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback --c2c --from jared --to Jonh --msg-key 48374_2837546_1557481126
+  ${PROGRAM} send http://127.0.0.1:3000/tencent-chat/callback --official-account '@TOA#_123' --msg-key 71_1_1698741698`;
 }

@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import { dedupeKey } from '../protocol/recall-key';
-import type { DedupeStore, RecallEvent } from '../protocol/types';
+import type { RecallEvent } from '../protocol/types';
+import type { DedupeStore } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:dedupe');
 

@@ -1,16 +1,8 @@
 import createDebug from 'debug';
-import { commandSpec, specOf, type CommandSpec } from '../protocol/commands';
+import { commandSpec, specOf, type CommandSpec, type HandlerOption } from '../protocol/commands';
 import { CallbackFailedError, EnqueueFailedError } from '../protocol/errors';
-import type {
-  C2CRecallHandler,
-  DedupeOptions,
-  ErrorContext,
-  ErrorStage,
-  RecallEvent,
-  RecallHandler,
-  RecallLog,
-  RecallQueue,
-} from '../protocol/types';
+import type { RecallCommand, RecallEvent } from '../protocol/types';
+import type { DedupeOptions, ErrorContext, ErrorStage, RecallHandlers, RecallLog, RecallQueue } from './types';
 import type { TraceCarrier } from '../observability/channels';
 import { claimDelivery, UNGUARDED, type Claim, type NormalizedDedupe } from './dedupe';
 import { callHook, createFailureLog, isThenable } from './log';
@@ -29,12 +21,10 @@ export type DeliveryOutcome =
   | 'queued';
 
 /** The options every way of delivering recalls takes: the receivers' and the reconciler's. */
-export interface DeliveryOptions<Req> {
-  onRecall?: RecallHandler<Req> | undefined;
-  onC2CRecall?: C2CRecallHandler<Req> | undefined;
+export interface DeliveryOptions<Req> extends RecallHandlers<Req> {
   queue?: RecallQueue | undefined;
   queueDeduplicationSeconds?: number | undefined;
-  queueCommands?: ReadonlyArray<RecallEvent['callbackCommand']> | undefined;
+  queueCommands?: ReadonlyArray<RecallCommand> | undefined;
   queueMaxPendingAdds?: number | undefined;
   dedupe?: DedupeOptions | undefined;
   onError?: ((error: unknown, context: ErrorContext<Req>) => unknown) | undefined;
@@ -43,8 +33,8 @@ export interface DeliveryOptions<Req> {
 
 /** Delivery options after validation and defaults. */
 export interface DeliverySettings<Req> {
-  onRecall: RecallHandler<Req> | undefined;
-  onC2CRecall: C2CRecallHandler<Req> | undefined;
+  /** The handler options that were given, by name. */
+  handlers: RecallHandlers<Req>;
   queue: NormalizedQueue | undefined;
   dedupe: NormalizedDedupe | undefined;
   /** `'immediately'`: `deliver` resolves at once and the handler runs after (never with a queue). */
@@ -97,7 +87,7 @@ export function createDelivery<Req>(settings: DeliverySettings<Req>): Delivery<R
 
   function handlerFor(spec: CommandSpec): InlineHandler<Req> | undefined {
     // Each spec maps only its own events, so its handler only ever sees its own kind.
-    return settings[spec.handlerOption] as InlineHandler<Req> | undefined;
+    return settings.handlers[spec.handlerOption as HandlerOption] as InlineHandler<Req> | undefined;
   }
 
   function queues(command: string): boolean {

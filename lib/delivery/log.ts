@@ -1,4 +1,4 @@
-import type { RecallLog } from '../protocol/types';
+import type { RecallLog } from './types';
 
 // Looked up on each call, so that a console patched later (by a test or a logger) is used.
 const CONSOLE_LOG: RecallLog = Object.freeze({

@@ -1,4 +1,4 @@
-import type { DedupeStore } from '../protocol/types';
+import type { DedupeStore } from './types';
 
 export interface MemoryStoreOptions {
   /** Most keys kept; beyond it the oldest is forgotten. Default 10000. */

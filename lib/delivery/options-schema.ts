@@ -1,6 +1,8 @@
 import type JoiModule from 'joi';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND, type DedupeStore, type RecallQueue } from '../protocol/types';
+import { HANDLER_OPTIONS, RECALL_COMMANDS } from '../protocol/commands';
+import type { DedupeStore, RecallQueue } from './types';
 import { MAX_TIMER_MS } from './options';
+import { TAKERS } from './takers';
 
 // The one definition of valid delivery options, loaded only to decide options a plain check did
 // not accept and to name the one that is wrong. Defaults are applied after, by deliverySettings.
@@ -50,11 +52,13 @@ const log = Joi.any()
 
 /** The options every way of delivering recalls shares: the receivers' and the reconciler's. */
 export const deliveryKeys = {
-  onRecall: Joi.function(),
-  onC2CRecall: Joi.function(),
+  ...Object.fromEntries(HANDLER_OPTIONS.map((option) => [option, Joi.function()])),
   queue,
   queueDeduplicationSeconds: Joi.number().integer().min(1),
-  queueCommands: Joi.array().items(Joi.string().valid(RECALL_COMMAND, C2C_RECALL_COMMAND)).min(1).unique(),
+  queueCommands: Joi.array()
+    .items(Joi.string().valid(...RECALL_COMMANDS))
+    .min(1)
+    .unique(),
   queueMaxPendingAdds: Joi.number().integer().min(1),
   onError: Joi.function(),
   log,
@@ -66,5 +70,7 @@ export const deliveryKeys = {
 };
 
 export const HANDLER_REQUIRED = {
-  'object.missing': 'at least one of "onRecall", "onC2CRecall" or "queue" is required',
+  'object.missing': `at least one of ${TAKERS.slice(0, -1)
+    .map((option) => `"${option}"`)
+    .join(', ')} or "queue" is required`,
 };

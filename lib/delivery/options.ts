@@ -1,4 +1,4 @@
-import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
+import { HANDLER_OPTIONS, RECALL_COMMANDS } from '../protocol/commands';
 import type { DeliveryOptions, DeliverySettings } from './deliver';
 import { normalizeLog } from './log';
 import { DEFAULT_MAX_PENDING_ADDS, normalizeQueue } from './queue';
@@ -15,14 +15,13 @@ export function deliverySettings<Req>(
   respond: DeliverySettings<Req>['respond'],
 ): DeliverySettings<Req> {
   return {
-    onRecall: valid.onRecall,
-    onC2CRecall: valid.onC2CRecall,
+    handlers: Object.fromEntries(HANDLER_OPTIONS.map((option) => [option, valid[option]])),
     queue:
       valid.queue &&
       normalizeQueue({
         queue: valid.queue,
         deduplicationSeconds: valid.queueDeduplicationSeconds ?? ONE_DAY_SECONDS,
-        commands: valid.queueCommands ?? [RECALL_COMMAND, C2C_RECALL_COMMAND],
+        commands: valid.queueCommands ?? RECALL_COMMANDS,
         maxPendingAdds: valid.queueMaxPendingAdds ?? DEFAULT_MAX_PENDING_ADDS,
       }),
     dedupe: valid.dedupe && {

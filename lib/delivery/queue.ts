@@ -1,7 +1,8 @@
 import createDebug from 'debug';
 import { jobDeduplicationId } from '../protocol/recall-key';
 import { TRACE_CONTEXT_FIELD, type TraceCarrier } from '../observability/channels';
-import type { RecallEvent, RecallJobOptions, RecallQueue } from '../protocol/types';
+import type { RecallEvent } from '../protocol/types';
+import type { RecallJobOptions, RecallQueue } from './types';
 
 const debug = createDebug('tencent-chat-recall-webhook:queue');
 

@@ -1,4 +1,4 @@
-import type { DedupeStore } from '../protocol/types';
+import type { DedupeStore } from './types';
 
 /**
  * The two commands `redisStore` sends, as the `redis` package (node-redis v5 and later) types

@@ -1,7 +1,8 @@
 import createDebug from 'debug';
 import { createPostgresBackend, ErrorCode, Queue, SchemaMigrationRequiredError, type Job } from 'bullmq';
 import type { Cluster } from 'ioredis';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND, type C2CRecallEvent, type GroupRecallEvent } from '../protocol/types';
+import { commandSpec } from '../protocol/commands';
+import type { AnyRecallEvent } from '../protocol/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:dead-letters');
 
@@ -195,36 +196,18 @@ async function allFailedJobIds(queue: FailedJobSource): Promise<string[]> {
   }
 }
 
-const isPresent = (value: unknown): boolean => value !== undefined && value !== null;
-
-/** The fields each recall kind's listing reads, and what makes each usable. */
-const EVENT_FIELDS: Record<string, Record<string, (value: unknown) => boolean>> = {
-  [RECALL_COMMAND]: { groupId: isPresent, messages: Array.isArray },
-  [C2C_RECALL_COMMAND]: { fromAccount: isPresent, toAccount: isPresent, msgKey: isPresent },
-};
-
-/** What is wrong with a recall job's data, or `undefined` when it has the event's fields. */
+/** What is wrong with a recall job's data, or `undefined` when it has its command's event fields. */
 function malformation(job: Job): string | undefined {
-  const fields = Object.hasOwn(EVENT_FIELDS, job.name) ? EVENT_FIELDS[job.name] : undefined;
-  if (fields === undefined) return undefined;
+  const spec = commandSpec(job.name);
+  if (spec === undefined) return undefined;
   const data: unknown = job.data;
   if (data === null || typeof data !== 'object') return `its data is ${data === null ? 'null' : typeof data}`;
-  const missing = Object.entries(fields)
+  const missing = Object.entries(spec.jobFields)
     .filter(([field, usable]) => !usable((data as Record<string, unknown>)[field]))
     .map(([field]) => field);
   return missing.length > 0 ? `its data has no usable ${missing.join(', ')}` : undefined;
 }
 
 function describeRecall(job: Job): string {
-  if (job.name === RECALL_COMMAND) {
-    const event = job.data as GroupRecallEvent;
-    const topic = event.topicId ? ` topic ${event.topicId}` : '';
-    const msgSeqs = event.messages.map((message) => (message as { msgSeq?: unknown } | null)?.msgSeq).join(',');
-    return `group ${event.groupId}${topic} MsgSeqs ${msgSeqs}`;
-  }
-  if (job.name === C2C_RECALL_COMMAND) {
-    const event = job.data as C2CRecallEvent;
-    return `one-to-one ${event.fromAccount} -> ${event.toAccount} MsgKey ${event.msgKey}`;
-  }
-  return 'not a recall job';
+  return commandSpec(job.name)?.describeJob(job.data as AnyRecallEvent) ?? 'not a recall job';
 }

@@ -11,14 +11,16 @@ import {
   type RedisQueueBackend,
   type WorkerOptions,
 } from 'bullmq';
-import {
-  C2C_RECALL_COMMAND,
-  RECALL_COMMAND,
-  type AnyC2CRecallEvent,
-  type AnyGroupRecallEvent,
-  type AnyRecallEvent,
-  type RecallLog,
+import { COMMANDS, HANDLER_OPTIONS, RECALL_COMMANDS, type HandlerOption } from '../protocol/commands';
+import type {
+  AnyC2CRecallEvent,
+  AnyGroupRecallEvent,
+  AnyOfficialAccountRecallEvent,
+  AnyRecallEvent,
+  AnyRecallEventOf,
+  RecallCommand,
 } from '../protocol/types';
+import type { RecallLog } from '../delivery/types';
 import { messageOf } from '../delivery/deliver';
 import { callHook, createFailureLog, normalizeLog } from '../delivery/log';
 import {
@@ -50,6 +52,24 @@ export type GroupRecallJobHandler = (event: AnyGroupRecallEvent, job: RecallJob)
 /** Processes one one-to-one recall, from the webhook or from reconciliation (`event.source`); as above. */
 export type C2CRecallJobHandler = (event: AnyC2CRecallEvent, job: RecallJob) => unknown;
 
+/** Processes one Official Account recall; as above. */
+export type OfficialAccountRecallJobHandler = (event: AnyOfficialAccountRecallEvent, job: RecallJob) => unknown;
+
+/** The worker's handler of one command's jobs. */
+export type RecallJobHandlerOf<Command extends RecallCommand> = (
+  event: AnyRecallEventOf<Command>,
+  job: RecallJob,
+) => unknown;
+
+/**
+ * The handlers given as options, one per command but the group recall's (`onRecall`, the second
+ * argument), each named by the command table's `handlerOption`. Without one, such a job fails (and
+ * is retried).
+ */
+export type RecallJobHandlers = {
+  [Command in RecallCommand as Exclude<HandlerOption<Command>, 'onRecall'>]?: RecallJobHandlerOf<Command> | undefined;
+};
+
 /**
  * Where a job failure reported to `onError` stands: `'attempt'` when BullMQ will try the job
  * again, `'dead-letter'` when it used up its attempts and stays in the failed set (see the CLI's
@@ -64,11 +84,8 @@ export interface RecallJobErrorContext {
 }
 
 /** BullMQ's `WorkerOptions`, plus the handlers this package adds. */
-export interface RecallWorkerOptions<
-  ConnectionOptionsType = ConnectionOptions,
-> extends WorkerOptions<ConnectionOptionsType> {
-  /** Processes `C2C.CallbackAfterMsgWithDraw` jobs. Without it such a job fails (and is retried). */
-  onC2CRecall?: C2CRecallJobHandler;
+export interface RecallWorkerOptions<ConnectionOptionsType = ConnectionOptions>
+  extends WorkerOptions<ConnectionOptionsType>, RecallJobHandlers {
   /**
    * Hears of every failed attempt and of every job that used up its attempts. May be async: a
    * promise it returns that rejects (or a throw) is caught and logged, never left unhandled.
@@ -82,8 +99,8 @@ export interface RecallWorkerOptions<
 }
 
 /**
- * A job this worker has no handler for: a command it does not know, or a one-to-one recall
- * without `onC2CRecall` (or a group recall without `onRecall`). The attempt fails, so the job is
+ * A job this worker has no handler for: a command it does not know, or a recall whose handler
+ * was not given (a one-to-one recall without `onC2CRecall`, a group recall without `onRecall`, …). The attempt fails, so the job is
  * retried (perhaps by a worker that has the handler) and ends in the failed set, never completed
  * unprocessed.
  */
@@ -97,20 +114,28 @@ export class UnhandledRecallJobError extends Error {
   }
 }
 
-const HANDLER_OPTION: Record<AnyRecallEvent['callbackCommand'], string> = {
-  [RECALL_COMMAND]: 'give createRecallWorker onRecall, its second argument',
-  [C2C_RECALL_COMMAND]: 'give createRecallWorker the onC2CRecall option',
-};
+/** How to give the worker each command's handler. */
+const HOW_TO_HANDLE = Object.fromEntries(
+  RECALL_COMMANDS.map((command) => {
+    const option = COMMANDS[command].handlerOption;
+    const how = option === 'onRecall' ? 'onRecall, its second argument' : `the ${option} option`;
+    return [command, `give createRecallWorker ${how}`];
+  }),
+) as Readonly<Record<RecallCommand, string>>;
 
 const argumentsSchema = Joi.object({
   queueName: Joi.string().min(1).required(),
+  ...Object.fromEntries(HANDLER_OPTIONS.map((option) => [option, Joi.function()])),
   onRecall: Joi.function().allow(null).empty(null),
-  onC2CRecall: Joi.function(),
   onError: Joi.function(),
   log: Joi.object().unknown(true),
 })
-  .or('onRecall', 'onC2CRecall')
-  .messages({ 'object.missing': 'give onRecall, the onC2CRecall option, or both' })
+  .or(...HANDLER_OPTIONS)
+  .messages({
+    'object.missing': `give onRecall, ${HANDLER_OPTIONS.filter((option) => option !== 'onRecall')
+      .map((option) => `the ${option} option`)
+      .join(', ')}, or more than one`,
+  })
   .prefs({ abortEarly: true, errors: { label: 'path' } });
 
 /**
@@ -127,15 +152,21 @@ export function createRecallWorker<
   workerOptions: NoInfer<RecallWorkerOptions<ConnectionOptionsType>>,
   backend?: BackendFactory<B, ConnectionOptionsType>,
 ): Worker<AnyRecallEvent, void, string, B, JobProgress, ConnectionOptionsType> {
-  const { onC2CRecall, onError, log, ...bullmqOptions } = workerOptions ?? ({} as typeof workerOptions);
-  const { error } = argumentsSchema.validate({ queueName, onRecall, onC2CRecall, onError, log });
+  const { onError, log, ...rest } = workerOptions ?? ({} as typeof workerOptions);
+  const given: Partial<Record<HandlerOption, unknown>> = { onRecall };
+  const bullmqOptions: WorkerOptions<ConnectionOptionsType> & RecallJobHandlers = { ...rest };
+  for (const option of HANDLER_OPTIONS) {
+    if (option === 'onRecall' || !Object.hasOwn(bullmqOptions, option)) continue;
+    given[option] = bullmqOptions[option];
+    delete bullmqOptions[option];
+  }
+  const { error } = argumentsSchema.validate({ queueName, ...given, onError, log });
   if (error) throw new TypeError(`createRecallWorker: ${error.message}`);
   const failures = createFailureLog(normalizeLog(log));
 
-  const handlers: Partial<Record<string, (event: never, job: RecallJob) => unknown>> = {
-    [RECALL_COMMAND]: onRecall ?? undefined,
-    [C2C_RECALL_COMMAND]: onC2CRecall,
-  };
+  const handlers = Object.fromEntries(
+    RECALL_COMMANDS.map((command) => [command, given[COMMANDS[command].handlerOption] ?? undefined]),
+  ) as Partial<Record<string, (event: never, job: RecallJob) => unknown>>;
 
   async function processRecall(job: RecallJob): Promise<void> {
     const handler = Object.hasOwn(handlers, job.name) ? handlers[job.name] : undefined;
@@ -219,12 +250,10 @@ function willRetry(job: RecallJob, error: unknown): boolean {
 }
 
 function unhandled(job: RecallJob): UnhandledRecallJobError {
-  const option = Object.hasOwn(HANDLER_OPTION, job.name)
-    ? HANDLER_OPTION[job.name as AnyRecallEvent['callbackCommand']]
-    : undefined;
+  const option = Object.hasOwn(HOW_TO_HANDLE, job.name) ? HOW_TO_HANDLE[job.name as RecallCommand] : undefined;
   const reason = option
     ? `job ${job.id} is a ${job.name} recall, and this worker has no handler for it (${option}); the job fails and is retried`
-    : `job ${job.id} is named '${job.name}', which is not a recall callback command (${Object.keys(HANDLER_OPTION).join(', ')})`;
+    : `job ${job.id} is named '${job.name}', which is not a recall callback command (${RECALL_COMMANDS.join(', ')})`;
   debug(reason);
   return new UnhandledRecallJobError(job.name, reason);
 }

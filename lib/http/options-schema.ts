@@ -1,7 +1,8 @@
 import bytes from 'bytes';
 import type JoiModule from 'joi';
 import { deliveryKeys, HANDLER_REQUIRED } from '../delivery/options-schema';
-import { TENCENT_DEADLINE_MS } from './plain-options';
+import { TAKERS } from '../delivery/takers';
+import { TENCENT_DEADLINE_MS } from '../protocol/answers';
 
 // The one definition of valid options. Loaded only for options the plain check (plain-options.ts)
 // does not accept, to decide them and name the option that is wrong. Defaults are applied after,
@@ -48,7 +49,7 @@ export const optionsSchema = Joi.object({
   toleranceSeconds: Joi.number().integer().min(1),
   now: Joi.function(),
 })
-  .or('onRecall', 'onC2CRecall', 'queue')
+  .or(...TAKERS)
   .messages(HANDLER_REQUIRED)
   .required()
   .prefs({ abortEarly: true, errors: { label: 'path' } });

@@ -1,8 +1,9 @@
 import bytes from 'bytes';
 import type { DeliverySettings } from '../delivery/deliver';
 import { deliverySettings } from '../delivery/options';
-import type { CallbackToken, RecallWebhookOptions } from '../protocol/types';
-import { isPlainValidOptions, TENCENT_DEADLINE_MS } from './plain-options';
+import type { CallbackToken, RecallWebhookOptions } from './types';
+import { TENCENT_DEADLINE_MS } from '../protocol/answers';
+import { isPlainValidOptions } from './plain-options';
 
 /** Options after validation and defaults, computed once per middleware. */
 export interface NormalizedOptions<Req> {

@@ -7,7 +7,7 @@ import { commandSpec, type CommandSpec } from '../protocol/commands';
 import { RecallWebhookError, SdkAppIdMismatchError } from '../protocol/errors';
 import type { CallbackQuery } from '../protocol/query';
 import { createSignatureVerifier, type SignatureVerifier } from '../protocol/signature';
-import type { RecallWebhookOptions } from '../protocol/types';
+import type { RecallWebhookOptions } from './types';
 import { callbackChannel, isTraced, type CallbackTraceContext } from '../observability/channels';
 import { normalizeOptions, type NormalizedOptions } from './options';
 

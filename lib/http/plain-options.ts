@@ -1,9 +1,10 @@
 import bytes from 'bytes';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND, type RecallWebhookOptions } from '../protocol/types';
+import { HANDLER_OPTIONS, isRecallCommand } from '../protocol/commands';
+import { TENCENT_DEADLINE_MS } from '../protocol/answers';
+import { isPlainArray, isPlainObject } from '../protocol/wire';
 import { MAX_TIMER_MS } from '../delivery/options';
-
-/** Tencent waits 2 s for the answer. */
-export const TENCENT_DEADLINE_MS = 2000;
+import { TAKERS } from '../delivery/takers';
+import type { RecallWebhookOptions } from './types';
 
 const DIGITS = /^[1-9]\d*$/;
 
@@ -22,13 +23,9 @@ const isSdkAppId: Check = (value) =>
 const isToken: Check = (value) => typeof value === 'string' && value.length > 0;
 const isTokenList: Check = (value) => isToken(value) || isListOf(value, isToken);
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
-}
-
 /** A non-empty plain array whose every item passes `check`. */
 function isListOf(value: unknown, check: Check): boolean {
-  if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype || value.length === 0) return false;
+  if (!isPlainArray(value) || value.length === 0) return false;
   for (let i = 0; i < value.length; i++) if (!check(value[i])) return false;
   return true;
 }
@@ -70,9 +67,8 @@ const isLog: Check = (value) =>
     const write = (value as Record<string, unknown>)[level];
     return write === undefined || isFunction(write);
   });
-const isCommand: Check = (value) => value === RECALL_COMMAND || value === C2C_RECALL_COMMAND;
 const isCommandList: Check = (value) =>
-  isListOf(value, isCommand) && new Set(value as unknown[]).size === (value as unknown[]).length;
+  isListOf(value, isRecallCommand) && new Set(value as unknown[]).size === (value as unknown[]).length;
 
 export const DEDUPE_CHECKS: Readonly<Record<string, Check>> = {
   store: hasMethods('claim', 'release'),
@@ -83,8 +79,7 @@ export const DEDUPE_CHECKS: Readonly<Record<string, Check>> = {
 /** One check per option the schema knows; an option without one sends the options to Joi. */
 export const OPTION_CHECKS: Readonly<Record<string, Check>> = {
   sdkAppId: (value) => isSdkAppId(value) || isListOf(value, isSdkAppId),
-  onRecall: isUndefinedOr(isFunction),
-  onC2CRecall: isUndefinedOr(isFunction),
+  ...Object.fromEntries(HANDLER_OPTIONS.map((option) => [option, isUndefinedOr(isFunction)])),
   queue: isUndefinedOr(hasMethods('add')),
   queueDeduplicationSeconds: isUndefinedOr(isIntegerFrom1),
   queueCommands: isUndefinedOr(isCommandList),
@@ -112,6 +107,6 @@ export function isPlainValidOptions<Req>(options: unknown): options is RecallWeb
   return (
     hasOnly(options, OPTION_CHECKS) &&
     options.sdkAppId !== undefined &&
-    (options.onRecall !== undefined || options.onC2CRecall !== undefined || options.queue !== undefined)
+    TAKERS.some((option) => options[option] !== undefined)
   );
 }

@@ -7,6 +7,9 @@ export interface Answer {
   body: string;
 }
 
+/** Tencent waits 2 s for the answer. */
+export const TENCENT_DEADLINE_MS = 2000;
+
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 const OK_BODY = JSON.stringify({ ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 } satisfies CallbackAnswer);

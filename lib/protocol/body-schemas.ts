@@ -1,9 +1,9 @@
 import type JoiModule from 'joi';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND } from './types';
+import { C2C_RECALL_COMMAND, GROUP_RECALL_COMMAND, OFFICIAL_ACCOUNT_RECALL_COMMAND } from './types';
 import { isSafeIntegerDigits } from './wire';
 
 // The one definition of a valid body per command. Loaded only to decide a body the plain checks
-// in group-event.ts and c2c-event.ts do not accept, and to name the field that is wrong.
+// in the <kind>-event.ts files do not accept, and to name the field that is wrong.
 
 // Required, not imported: the build then loads Joi when this module is first used, not with the package.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -34,7 +34,7 @@ const recalledMessage = Joi.object({
 
 /** `Group.CallbackAfterRecallMsg`. */
 export const groupRecallBodySchema = Joi.object({
-  CallbackCommand: Joi.string().valid(RECALL_COMMAND).required(),
+  CallbackCommand: Joi.string().valid(GROUP_RECALL_COMMAND).required(),
   Operator_Account: Joi.string().allow('').required(),
   Type: Joi.string().required(),
   GroupId: Joi.string().required(),
@@ -52,6 +52,19 @@ export const c2cRecallBodySchema = Joi.object({
   To_Account: Joi.string().allow('').required(),
   MsgKey: Joi.string().required(),
   UnreadMsgNum: nonNegativeSafeInteger,
+  EventTime: eventTime,
+})
+  .unknown(true)
+  .prefs(BODY_PREFERENCES);
+
+/** `OfficialAccount.CallbackAfterMsgWithDraw`. */
+export const officialAccountRecallBodySchema = Joi.object({
+  CallbackCommand: Joi.string().valid(OFFICIAL_ACCOUNT_RECALL_COMMAND).required(),
+  Official_Account: Joi.string().required(),
+  WithdrawMsgList: Joi.array()
+    .items(Joi.object({ MsgKey: Joi.string().required() }).unknown(true))
+    .min(1)
+    .required(),
   EventTime: eventTime,
 })
   .unknown(true)

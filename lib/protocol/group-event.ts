@@ -1,19 +1,20 @@
-import { RECALL_COMMAND, type GroupRecallCallbackBody, type GroupRecallEvent } from './types';
+import { GROUP_RECALL_COMMAND, type GroupRecallCallbackBody, type GroupRecallEvent } from './types';
 import {
   checkBody,
   isEventTime,
   isNonEmptyString,
   isNonNegativeSafeInteger,
+  isPlainArray,
   isPlainObject,
   withQueryFacts,
   type QueryFacts,
 } from './wire';
 
 /** Throws an `InvalidBodyError` naming the first field that breaks the event schema. */
-export function assertRecallBody(body: object): asserts body is GroupRecallCallbackBody {
+export function assertGroupRecallBody(body: object): asserts body is GroupRecallCallbackBody {
   checkBody(
     body,
-    isPlainRecallBody,
+    isPlainGroupRecallBody,
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     () => (require('./body-schemas') as typeof import('./body-schemas')).groupRecallBodySchema,
   );
@@ -25,11 +26,11 @@ export function assertRecallBody(body: object): asserts body is GroupRecallCallb
  * anything it does not accept goes to Joi, which decides and names the field.
  * __tests__/protocol/event-fast-path.test.ts checks that it never accepts what the schema rejects.
  */
-export function isPlainRecallBody(body: object): boolean {
+export function isPlainGroupRecallBody(body: object): boolean {
   const fields = body as Record<string, unknown>;
   return (
     isPlainObject(body) &&
-    fields.CallbackCommand === RECALL_COMMAND &&
+    fields.CallbackCommand === GROUP_RECALL_COMMAND &&
     typeof fields.Operator_Account === 'string' &&
     isNonEmptyString(fields.Type) &&
     isNonEmptyString(fields.GroupId) &&
@@ -40,7 +41,7 @@ export function isPlainRecallBody(body: object): boolean {
 }
 
 function areRecalledMessages(value: unknown): boolean {
-  if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype || value.length === 0) return false;
+  if (!isPlainArray(value) || value.length === 0) return false;
   for (let i = 0; i < value.length; i++) {
     const message: unknown = value[i];
     if (!isPlainObject(message)) return false;
@@ -51,9 +52,9 @@ function areRecalledMessages(value: unknown): boolean {
 }
 
 /** Maps a validated wire body and the query facts to the camelCase event. */
-export function toRecallEvent(body: GroupRecallCallbackBody, query: QueryFacts): GroupRecallEvent {
+export function toGroupRecallEvent(body: GroupRecallCallbackBody, query: QueryFacts): GroupRecallEvent {
   const event: GroupRecallEvent = {
-    callbackCommand: RECALL_COMMAND,
+    callbackCommand: GROUP_RECALL_COMMAND,
     source: 'webhook',
     sdkAppId: query.sdkAppId,
     operatorAccount: body.Operator_Account,

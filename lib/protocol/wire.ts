@@ -26,8 +26,13 @@ export function isSafeIntegerDigits(value: string): boolean {
   return value.length <= MAX_SAFE_DIGITS && DIGITS.test(value) && Number.isSafeInteger(Number(value));
 }
 
-export function isPlainObject(value: unknown): value is object {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** An array made by `[]` or `JSON.parse`, not a subclass or a proxy of one. */
+export function isPlainArray(value: unknown): value is unknown[] {
+  return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
 }
 
 export function isNonEmptyString(value: unknown): boolean {

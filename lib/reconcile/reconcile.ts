@@ -8,13 +8,11 @@ import {
   C2C_RECALL_COMMAND,
   RECALL_COMMAND,
   type C2CHistoryMessage,
-  type DedupeOptions,
   type GroupHistoryMessage,
-  type RecallLog,
-  type RecallQueue,
   type ReconciledC2CRecallEvent,
   type ReconciledGroupRecallEvent,
 } from '../protocol/types';
+import type { DedupeOptions, RecallLog, RecallQueue } from '../delivery/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:reconcile');
 

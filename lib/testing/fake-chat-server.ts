@@ -18,19 +18,13 @@ import {
   SDK_APP_ID_UNKNOWN,
 } from '../protocol/chat-api-error-codes';
 import { DEFAULT_CALLS_PER_SECOND, DOCUMENTED_CALLS_PER_SECOND } from '../protocol/chat-api-rate-limits';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND, type OptPlatform } from '../protocol/types';
-import { createCallbackQuery } from './index';
-import {
-  FakeChatFailure,
-  FakeChatStore,
-  type AnswerFields,
-  type C2CRecall,
-  type FakeGroupType,
-  type GroupRecall,
-} from './fake-chat-store';
+import type { OptPlatform } from '../protocol/types';
+import { FakeChatFailure, FakeChatStore, type AnswerFields, type FakeGroupType } from './fake-chat-store';
 import { decodeUserSig, userSigFailure } from './fake-chat-user-sig';
+import { parseJson, WebhookSender, type FakeWebhookDelivery } from './fake-chat-webhooks';
 
 export type { FakeGroupType } from './fake-chat-store';
+export type { FakeWebhookDelivery } from './fake-chat-webhooks';
 
 export interface FakeChatServerOptions {
   sdkAppId: number | string;
@@ -63,23 +57,6 @@ export interface FakeChatCall {
   errorCode: number | undefined;
   /** When the URL's UserSig was signed (its TLS.time, in seconds), if it decodes: shows when a client renews it. */
   userSigTime: number | undefined;
-}
-
-/** One recall webhook the fake fired (or could not). */
-export interface FakeWebhookDelivery {
-  command: typeof RECALL_COMMAND | typeof C2C_RECALL_COMMAND;
-  /** The URL with its query; undefined when no callback URL was set. */
-  url: string | undefined;
-  body: Record<string, unknown>;
-  at: number;
-  /** HTTP status of the answer, when one came. */
-  status?: number | undefined;
-  /** The answer's parsed JSON, or its text when it is not JSON. */
-  answer?: unknown;
-  /** Why no answer came (not sent, network error, timeout). */
-  error?: string | undefined;
-  /** Tencent's view: HTTP 200 with a JSON answer. */
-  delivered: boolean;
 }
 
 /** Replaces the answer to the next `times` calls (of `command`, or of any command). */
@@ -140,6 +117,15 @@ export interface FakeChatServer {
   recallC2CMessage(options: { from: string; to: string; msgKey: string }): Promise<FakeWebhookDelivery>;
   /** Deletes a one-to-one message from the view of `by` (default both parties). */
   deleteC2CMessage(options: { from: string; to: string; msgKey: string; by?: readonly string[] | undefined }): void;
+  /**
+   * An Official Account's messages are recalled (from a client, or with `optPlatform` `RESTAPI`
+   * as by the REST API): fires OfficialAccount.CallbackAfterMsgWithDraw with their MsgKeys.
+   */
+  recallOfficialAccountMessages(options: {
+    officialAccount: string;
+    msgKeys: readonly string[];
+    optPlatform?: OptPlatform | undefined;
+  }): Promise<FakeWebhookDelivery>;
   /** Where webhooks go from now on; undefined takes the receiver "down". */
   setCallbackUrl(url: string | undefined): void;
   injectFault(fault: FakeChatFault): void;
@@ -150,8 +136,6 @@ export interface FakeChatServer {
 
 const GROUP_SERVICE = 'group_open_http_svc';
 const COMMAND_PATH = /^\/v4\/([\w-]+\/[\w-]+)$/;
-// Tencent waits 2 s for a webhook's answer.
-const WEBHOOK_TIMEOUT_MS = 2000;
 const MAX_BODY = '1mb';
 const DAY_SECONDS = 24 * 60 * 60;
 type CommandHandler = (body: AnswerFields) => AnswerFields;
@@ -169,9 +153,13 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
   const now = options.now ?? Date.now;
   const nowSeconds = () => Math.floor(now() / 1000);
   const store = new FakeChatStore(nowSeconds, (options.retentionDays ?? 7) * DAY_SECONDS);
-  let callbackUrl = options.callbackUrl;
+  const webhooks = new WebhookSender({
+    sdkAppId,
+    callbackUrl: options.callbackUrl,
+    callbackToken: options.callbackToken,
+    now,
+  });
   const calls: FakeChatCall[] = [];
-  const webhookDeliveries: FakeWebhookDelivery[] = [];
   const pendingWebhooks = new Set<Promise<unknown>>();
   const faults: Array<FakeChatFault & { times: number }> = [];
   const callsThisSecond = new Map<string, { second: number; count: number }>();
@@ -182,12 +170,12 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
     [`${GROUP_SERVICE}/get_group_info`]: (body) => store.groupInfo(body),
     [`${GROUP_SERVICE}/group_msg_recall`]: (body) => {
       const { answer, recall } = store.recallGroupMessagesByRequest(body);
-      if (recall.msgSeqs.length > 0) inBackground(fireGroupRecall(recall, identifier, 'RESTAPI'));
+      if (recall.msgSeqs.length > 0) inBackground(webhooks.group(recall, identifier, 'RESTAPI'));
       return answer;
     },
     'openim/admin_getroammsg': (body) => store.roamingMessages(body),
     'openim/admin_msgwithdraw': (body) => {
-      inBackground(fireC2CRecall(store.recallC2CMessageByRequest(body), 'RESTAPI'));
+      inBackground(webhooks.c2c(store.recallC2CMessageByRequest(body), 'RESTAPI'));
       return {};
     },
   };
@@ -293,77 +281,6 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(reply));
   }
 
-  async function fireWebhook(
-    command: FakeWebhookDelivery['command'],
-    body: Record<string, unknown>,
-    optPlatform: OptPlatform,
-  ): Promise<FakeWebhookDelivery> {
-    const at = now();
-    const delivery: FakeWebhookDelivery = { command, url: undefined, body, at, delivered: false };
-    webhookDeliveries.push(delivery);
-    if (callbackUrl === undefined) {
-      delivery.error = 'no callback URL';
-      return delivery;
-    }
-    const query = createCallbackQuery(sdkAppId, {
-      token: options.callbackToken,
-      timestamp: at,
-      optPlatform,
-      callbackCommand: command,
-    });
-    try {
-      // Inside the try: a callback URL that does not parse is a failed delivery, not a rejection.
-      const target = new URL(callbackUrl);
-      for (const [name, value] of Object.entries(query)) target.searchParams.set(name, value);
-      delivery.url = target.href;
-      const response = await fetch(target, {
-        method: 'POST',
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      });
-      const text = await response.text();
-      const parsed = parseJson(text);
-      delivery.status = response.status;
-      delivery.answer = parsed ?? text;
-      delivery.delivered = response.status === 200 && parsed !== undefined;
-    } catch (error) {
-      // An Error's string is `<name>: <message>`.
-      delivery.error = String(error);
-    }
-    return delivery;
-  }
-
-  function fireGroupRecall(recall: GroupRecall, operator: string, optPlatform: OptPlatform) {
-    return fireWebhook(
-      RECALL_COMMAND,
-      {
-        CallbackCommand: RECALL_COMMAND,
-        Operator_Account: operator,
-        Type: recall.type,
-        GroupId: recall.groupId,
-        MsgSeqList: recall.msgSeqs.map((msgSeq) => ({ MsgSeq: msgSeq })),
-        ...(recall.topicId !== undefined && { TopicId: recall.topicId }),
-        EventTime: String(now()),
-      },
-      optPlatform,
-    );
-  }
-
-  function fireC2CRecall(recall: C2CRecall, optPlatform: OptPlatform) {
-    return fireWebhook(
-      C2C_RECALL_COMMAND,
-      {
-        CallbackCommand: C2C_RECALL_COMMAND,
-        From_Account: recall.from,
-        To_Account: recall.to,
-        MsgKey: recall.msgKey,
-        UnreadMsgNum: 0,
-        EventTime: now(),
-      },
-      optPlatform,
-    );
-  }
-
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(error));
@@ -379,7 +296,7 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
     baseUrl: `http://127.0.0.1:${port}`,
     sdkAppId,
     calls,
-    webhookDeliveries,
+    webhookDeliveries: webhooks.deliveries,
     createGroup: ({ groupId, type = 'Public', topics = [] } = {}) => store.createGroup(groupId, type, topics),
     sendGroupMessage: ({ groupId, topicId, from, text = 'hello', time = nowSeconds() }) =>
       store.sendGroupMessage(groupId, topicId, from, text, time),
@@ -387,17 +304,19 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
       const sender = store.recallGroupMessage(groupId, topicId, msgSeq);
       if (sender === undefined) throw new Error(`fake chat server: message ${msgSeq} of ${groupId} cannot be recalled`);
       const type = store.groupType(groupId);
-      return fireGroupRecall({ groupId, type, topicId, msgSeqs: [msgSeq] }, operator ?? sender, 'Android');
+      return webhooks.group({ groupId, type, topicId, msgSeqs: [msgSeq] }, operator ?? sender, 'Android');
     },
     deleteGroupMessage: ({ groupId, topicId, msgSeq }) => store.deleteGroupMessage(groupId, topicId, msgSeq),
     sendC2CMessage: ({ from, to, text = 'hello', time = nowSeconds() }) => store.sendC2CMessage(from, to, text, time),
     async recallC2CMessage({ from, to, msgKey }) {
       store.recallC2CMessage(from, to, msgKey);
-      return fireC2CRecall({ from, to, msgKey }, 'Android');
+      return webhooks.c2c({ from, to, msgKey }, 'Android');
     },
     deleteC2CMessage: ({ from, to, msgKey, by = [from, to] }) => store.deleteC2CMessage(from, to, msgKey, by),
+    recallOfficialAccountMessages: ({ officialAccount, msgKeys, optPlatform = 'Android' }) =>
+      webhooks.officialAccount({ officialAccount, msgKeys }, optPlatform),
     setCallbackUrl(url) {
-      callbackUrl = url;
+      webhooks.callbackUrl = url;
     },
     injectFault(fault) {
       faults.push({ ...fault, times: fault.times ?? 1 });
@@ -411,12 +330,4 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

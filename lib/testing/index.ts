@@ -1,10 +1,14 @@
 import { signRequestTime } from '../protocol/signature';
 import {
   C2C_RECALL_COMMAND,
-  RECALL_COMMAND,
+  GROUP_RECALL_COMMAND,
+  OFFICIAL_ACCOUNT_RECALL_COMMAND,
   type C2CRecallCallbackBody,
   type GroupRecallCallbackBody,
+  type OfficialAccountRecallCallbackBody,
   type OptPlatform,
+  type RecallCommand,
+  type RecallEventOf,
   type RecalledMessageWire,
 } from '../protocol/types';
 
@@ -23,33 +27,40 @@ const DEMO_GROUP_ID = '@TGS#2J4SZEAEL';
 const DEMO_SENDER_TINY_ID = '144115213033478435';
 const DEMO_CLIENT_IP = '127.0.0.1';
 const DEMO_OPT_PLATFORM: OptPlatform = 'Android';
+// Official Account IDs start with `@TOA#_`, as in Tencent's samples.
+const DEMO_OFFICIAL_ACCOUNT = '@TOA#_15ERQPAER';
 
 let nextMsgSeq = 100;
 // One-to-one MsgSeqs are per conversation and much larger than group ones; 48374 is the one in
 // Tencent's sample MsgKey.
 let nextC2CMsgSeq = 48374;
+// 71 is the Seq in Tencent's sample Official Account MsgKey.
+let nextOfficialAccountSeq = 71;
+
+/** Fields to put over a builder's defaults. A field set to `undefined` is left out of the body. */
+export type BodyOverrides<Body> = { [Field in keyof Body]?: Body[Field] | undefined };
 
 /**
- * Fields to put over `createRecallEvent`'s defaults. A field set to `undefined` is left out of
+ * Fields to put over `createGroupRecallEvent`'s defaults. A field set to `undefined` is left out of
  * the body, so `{ TopicId: undefined }` makes a community recall outside any topic.
  */
-export type RecallEventOverrides = {
-  [Field in keyof GroupRecallCallbackBody]?: GroupRecallCallbackBody[Field] | undefined;
-};
+export type GroupRecallEventOverrides = BodyOverrides<GroupRecallCallbackBody>;
+/** `GroupRecallEventOverrides` under the name it had before there were other recalls. */
+export type RecallEventOverrides = GroupRecallEventOverrides;
 
 /**
  * A valid `Group.CallbackAfterRecallMsg` wire body with realistic defaults: a Community group
  * with a topic, one recalled message with a new MsgSeq and its MsgId, EventTime now (as a string,
  * like most of Tencent's samples). With `Type` other than `Community` the default group is an
- * ordinary group and there is no topic: `createRecallEvent({ Type: 'Public' })`. `overrides` are
- * merged over the defaults; `createMsgSeqList` builds a `MsgSeqList` of several messages.
+ * ordinary group and there is no topic: `createGroupRecallEvent({ Type: 'Public' })`. `overrides`
+ * are merged over the defaults; `createMsgSeqList` builds a `MsgSeqList` of several messages.
  */
-export function createRecallEvent(overrides: RecallEventOverrides = {}): GroupRecallCallbackBody {
+export function createGroupRecallEvent(overrides: GroupRecallEventOverrides = {}): GroupRecallCallbackBody {
   const eventTime = Date.now();
   const type = overrides.Type ?? 'Community';
   const groupId = overrides.GroupId ?? (type === 'Community' ? DEMO_COMMUNITY_ID : DEMO_GROUP_ID);
   const body: GroupRecallCallbackBody = {
-    CallbackCommand: RECALL_COMMAND,
+    CallbackCommand: GROUP_RECALL_COMMAND,
     Operator_Account: DEMO_OPERATOR_ACCOUNT,
     Type: type,
     GroupId: groupId,
@@ -61,14 +72,15 @@ export function createRecallEvent(overrides: RecallEventOverrides = {}): GroupRe
   return withoutUndefinedFields(body);
 }
 
+/** `createGroupRecallEvent` under the name it had before there were other recalls. */
+export const createRecallEvent = createGroupRecallEvent;
+
 /**
  * Fields to put over `createC2CRecallEvent`'s defaults. A field set to `undefined` is left out of
  * the body, so `{ EventTime: undefined }` is the English page's sample and `{ UnreadMsgNum: undefined }`
  * the Chinese page's.
  */
-export type C2CRecallEventOverrides = {
-  [Field in keyof C2CRecallCallbackBody]?: C2CRecallCallbackBody[Field] | undefined;
-};
+export type C2CRecallEventOverrides = BodyOverrides<C2CRecallCallbackBody>;
 
 /**
  * A valid `C2C.CallbackAfterMsgWithDraw` wire body with realistic defaults: a message from
@@ -90,6 +102,52 @@ export function createC2CRecallEvent(overrides: C2CRecallEventOverrides = {}): C
   };
   return withoutUndefinedFields(body);
 }
+
+/** Fields to put over `createOfficialAccountRecallEvent`'s defaults; `undefined` leaves a field out. */
+export type OfficialAccountRecallEventOverrides = BodyOverrides<OfficialAccountRecallCallbackBody>;
+
+/**
+ * A valid `OfficialAccount.CallbackAfterMsgWithDraw` wire body with realistic defaults: one
+ * recalled message of the Official Account `@TOA#_15ERQPAER` with a new MsgKey in Tencent's format
+ * (`<Seq>_1_<server time in s>`), EventTime now as a number, as in Tencent's sample. `overrides`
+ * are merged over the defaults; `createWithdrawMsgList` builds a list of several messages.
+ */
+export function createOfficialAccountRecallEvent(
+  overrides: OfficialAccountRecallEventOverrides = {},
+): OfficialAccountRecallCallbackBody {
+  const eventTime = Date.now();
+  const body: OfficialAccountRecallCallbackBody = {
+    CallbackCommand: OFFICIAL_ACCOUNT_RECALL_COMMAND,
+    Official_Account: DEMO_OFFICIAL_ACCOUNT,
+    WithdrawMsgList: createWithdrawMsgList([nextOfficialAccountSeq++], eventTime),
+    EventTime: eventTime,
+    ...overrides,
+  };
+  return withoutUndefinedFields(body);
+}
+
+/** A `WithdrawMsgList` for the given Seqs, each with its MsgKey (`<Seq>_1_<server time in s>`). */
+export function createWithdrawMsgList(seqs: readonly number[], sentAt: number = Date.now()): Array<{ MsgKey: string }> {
+  const sentAtSeconds = Math.floor(sentAt / 1000);
+  return seqs.map((seq) => ({ MsgKey: `${seq}_1_${sentAtSeconds}` }));
+}
+
+/** The wire body of one command's recall. */
+export type RecallCallbackBodyOf<Command extends RecallCommand> = RecallEventOf<Command>['raw'];
+
+/**
+ * One builder per recall command, keyed by `CallbackCommand`: `RECALL_BODY_BUILDERS[command]()`
+ * makes a valid body of any kind, for tests that run over every command.
+ */
+export const RECALL_BODY_BUILDERS: {
+  readonly [Command in RecallCommand]: (
+    overrides?: BodyOverrides<RecallCallbackBodyOf<Command>>,
+  ) => RecallCallbackBodyOf<Command>;
+} = {
+  [GROUP_RECALL_COMMAND]: createGroupRecallEvent,
+  [C2C_RECALL_COMMAND]: createC2CRecallEvent,
+  [OFFICIAL_ACCOUNT_RECALL_COMMAND]: createOfficialAccountRecallEvent,
+};
 
 // The MsgRandom is derived from the MsgSeq so that a key is stable for a given message.
 function createMsgKey(msgSeq: number, sentAt: number): string {
@@ -125,10 +183,10 @@ export interface CallbackQueryOptions {
   /** Default `Android`. */
   optPlatform?: OptPlatform | undefined;
   /**
-   * The command in the query; default `Group.CallbackAfterRecallMsg`. `C2C.CallbackAfterMsgWithDraw`
-   * (`C2C_RECALL_COMMAND`) goes with `createC2CRecallEvent`; any other command is sent as given.
+   * The command in the query; default `Group.CallbackAfterRecallMsg`. Each recall command goes with
+   * its builder (`C2C_RECALL_COMMAND` with `createC2CRecallEvent`, …); any other command is sent as given.
    */
-  callbackCommand?: typeof RECALL_COMMAND | typeof C2C_RECALL_COMMAND | (string & {}) | undefined;
+  callbackCommand?: RecallCommand | (string & {}) | undefined;
 }
 
 /**
@@ -141,7 +199,7 @@ export function createCallbackQuery(
 ): Record<string, string> {
   const query: Record<string, string> = {
     SdkAppid: String(sdkAppId),
-    CallbackCommand: options.callbackCommand ?? RECALL_COMMAND,
+    CallbackCommand: options.callbackCommand ?? GROUP_RECALL_COMMAND,
     contenttype: 'json',
     ClientIP: options.clientIp ?? DEMO_CLIENT_IP,
     OptPlatform: options.optPlatform ?? DEMO_OPT_PLATFORM,
