@@ -329,6 +329,47 @@ describe('send reports why an answer is not a success, in one line, with exit 1'
   });
 });
 
+describe('send --official-account', () => {
+  it('posts a signed Official Account recall of every --msg-key and exits 0 on OK', async () => {
+    const { code, stderr } = await cli(
+      'send',
+      server.callbackUrl,
+      '--official-account',
+      '#TOA#_123',
+      '--token',
+      'cli-token',
+      '--msg-key',
+      '71_1_1698741698',
+      '--msg-key',
+      '72_1_1698741699',
+    );
+
+    expect({ code, stderr }).toEqual({ code: EXIT_OK, stderr: '' });
+    const [request] = server.received;
+    expect(request.query.get('CallbackCommand')).toBe('OfficialAccount.CallbackAfterMsgWithDraw');
+    expect(server.events).toHaveLength(0);
+    expect(server.officialAccountEvents).toEqual([
+      expect.objectContaining({
+        callbackCommand: 'OfficialAccount.CallbackAfterMsgWithDraw',
+        sdkAppId: String(DEMO_SDK_APP_ID),
+        officialAccount: '#TOA#_123',
+        messages: [{ msgKey: '71_1_1698741698' }, { msgKey: '72_1_1698741699' }],
+      }),
+    ]);
+  });
+
+  it('sends one new MsgKey in Tencent’s format without --msg-key', async () => {
+    const { code } = await cli('send', server.callbackUrl, '--official-account', '#TOA#_9', '--token', 'cli-token');
+    expect(code).toBe(EXIT_OK);
+    const body = JSON.parse(server.received[0].body.toString('utf8'));
+    expect(body).toMatchObject({
+      CallbackCommand: 'OfficialAccount.CallbackAfterMsgWithDraw',
+      Official_Account: '#TOA#_9',
+    });
+    expect(body.WithdrawMsgList).toEqual([{ MsgKey: expect.stringMatching(/^\d+_1_\d+$/) }]);
+  });
+});
+
 describe('usage', () => {
   const SEND_FLAGS = [
     '--sdk-app-id',
@@ -342,6 +383,7 @@ describe('usage', () => {
     '--from',
     '--to',
     '--msg-key',
+    '--official-account',
     '--platform',
     '--body',
     '--timeout',
@@ -395,7 +437,24 @@ describe('usage', () => {
     [['send', 'URL', '--c2c', '--seq', '1'], '--seq shapes a group recall: it cannot be combined with --c2c'],
     [['send', 'URL', '--c2c', '--operator', 'a'], '--operator shapes a group recall: it cannot be combined with --c2c'],
     [['send', 'URL', '--from', 'a'], '--from shapes a one-to-one recall: add --c2c'],
-    [['send', 'URL', '--msg-key', 'k'], '--msg-key shapes a one-to-one recall: add --c2c'],
+    [
+      ['send', 'URL', '--msg-key', 'k'],
+      '--msg-key shapes a one-to-one or Official Account recall: add --c2c or --official-account',
+    ],
+    [
+      ['send', 'URL', '--c2c', '--official-account', 'a'],
+      '--c2c and --official-account pick different recalls: give one',
+    ],
+    [
+      ['send', 'URL', '--official-account', 'a', '--from', 'b'],
+      '--from shapes a one-to-one recall: it cannot be combined with --official-account',
+    ],
+    [
+      ['send', 'URL', '--official-account', 'a', '--seq', '1'],
+      '--seq shapes a group recall: it cannot be combined with --official-account',
+    ],
+    [['send', 'URL', '--c2c', '--msg-key', 'a', '--msg-key', 'b'], '--c2c takes one --msg-key'],
+    [['send', 'URL', '--official-account', ''], '--official-account is not allowed to be empty'],
     [['send', 'URL', '--c2c', '--msg-key', ''], '--msg-key is not allowed to be empty'],
     [['send', 'URL', '--c2c', '--body', 'c2c.json', '--to', 'b'], '--body cannot be combined with --to'],
     [['send', 'URL', '--body', '/nonexistent/recall.json'], '--body: cannot read /nonexistent/recall.json: ENOENT'],

@@ -93,16 +93,22 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
       toAccount: 'Jonh',
       msgKey: 'k_1',
     };
+    const officialAccount = {
+      callbackCommand: 'OfficialAccount.CallbackAfterMsgWithDraw',
+      officialAccount: '#TOA#_123',
+      messages: [{ msgKey: '71_1_1698741698' }, { msgKey: '72_1_1698741699' }],
+    };
     const groupJob = await queue.add(group.callbackCommand, group, { attempts: 2 });
     const topicJob = await queue.add(topic.callbackCommand, topic, { attempts: 1 });
     const c2cJob = await queue.add(c2c.callbackCommand, c2c, { attempts: 1 });
+    const officialAccountJob = await queue.add(officialAccount.callbackCommand, officialAccount, { attempts: 1 });
     const strayJob = await queue.add('toString', {}, { attempts: 1 });
-    await waitForDeadLetters(4);
+    await waitForDeadLetters(5);
 
     const listed = await runInProcess('failed', '--queue', queueName, ...backend.cliFlags());
     expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 3, stderr: '' });
     const lines = listed.stdout.split('\n');
-    expect(lines[0]).toBe(`4 failed jobs in queue '${queueName}':`);
+    expect(lines[0]).toBe(`5 failed jobs in queue '${queueName}':`);
     expect(lines).toContainEqual(
       expect.stringMatching(
         new RegExp(
@@ -123,8 +129,16 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
       ),
     );
     expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^job ${officialAccountJob.id}: Official Account #TOA#_123 MsgKeys 71_1_1698741698,72_1_1698741699 \\(OfficialAccount\\.CallbackAfterMsgWithDraw\\), 1 attempts`,
+        ),
+      ),
+    );
+    expect(lines).toContainEqual(
       expect.stringMatching(new RegExp(`^job ${strayJob.id}: not a recall job \\(toString\\)`)),
     );
+    expect(lines.some((line) => line.includes('the onOfficialAccountRecall option'))).toBe(true);
     expect(lines).toContain('  last error: the archive is down');
     expect(lines.some((line) => line.includes('this worker has no handler for it'))).toBe(true);
 
@@ -133,7 +147,7 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
     const retried = await runInProcess('retry', '--queue', queueName, ...backend.cliFlags(), groupJob.id!);
     expect(retried).toEqual({ code: 0, stdout: 'Moved 1 failed job back to waiting.\n', stderr: '' });
     expect((await completed).id).toBe(groupJob.id);
-    expect(await queue.getFailedCount()).toBe(3);
+    expect(await queue.getFailedCount()).toBe(4);
 
     // A job that exists but is no longer in the failed set is left alone, and said so.
     const again = await runInProcess('retry', '--queue', queueName, ...backend.cliFlags(), groupJob.id!);
@@ -144,7 +158,7 @@ function deadLetterSuite(startBackend: () => Promise<Backend>): void {
     });
 
     const all = await runInProcess('retry', '--queue', queueName, ...backend.cliFlags());
-    expect(all).toEqual({ code: 0, stdout: 'Moved 3 failed jobs back to waiting.\n', stderr: '' });
+    expect(all).toEqual({ code: 0, stdout: 'Moved 4 failed jobs back to waiting.\n', stderr: '' });
   });
 
   it('lists and retries every dead letter past the first page of the failed set', async () => {

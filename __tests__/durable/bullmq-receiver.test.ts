@@ -10,6 +10,7 @@ import express from 'express';
 import IORedis from 'ioredis';
 import {
   C2C_RECALL_COMMAND,
+  OFFICIAL_ACCOUNT_RECALL_COMMAND,
   recallWebhook,
   type ErrorContext,
   type AnyRecallEvent,
@@ -39,6 +40,13 @@ const C2C_BODY = {
   From_Account: 'jared',
   To_Account: 'Jonh',
   MsgKey: '48374_2837546_1557481126',
+  EventTime: 1670574414123,
+};
+
+const OFFICIAL_ACCOUNT_BODY = {
+  CallbackCommand: OFFICIAL_ACCOUNT_RECALL_COMMAND,
+  Official_Account: '#TOA#_123',
+  WithdrawMsgList: [{ MsgKey: '71_1_1698741698' }, { MsgKey: '72_1_1698741699' }],
   EventTime: 1670574414123,
 };
 
@@ -95,6 +103,7 @@ async function inlineEvent(body: object): Promise<RecallEvent> {
     token: TOKEN,
     onRecall: (event) => void events.push(event),
     onC2CRecall: (event) => void events.push(event),
+    onOfficialAccountRecall: (event) => void events.push(event),
   });
   try {
     expect(await post(receiver.url, body)).toEqual({ status: 200, actionStatus: 'OK' });
@@ -141,7 +150,7 @@ function receiverSuite(startBackend: () => Promise<Backend>): void {
     const started = createRecallWorker(
       queueName,
       record,
-      { connection, onC2CRecall: record },
+      { connection, onC2CRecall: record, onOfficialAccountRecall: record },
       backend.factory as never,
     );
     closers.push(() => started.close());
@@ -161,27 +170,34 @@ function receiverSuite(startBackend: () => Promise<Backend>): void {
 
   it("answers OK once the job is stored, and the worker gets the inline handler's event", async () => {
     const group = createRecallEvent({ MsgSeqList: createMsgSeqList([7, 8]) });
-    const expected = [await inlineEvent(group), await inlineEvent(C2C_BODY)];
+    const expected = [await inlineEvent(group), await inlineEvent(C2C_BODY), await inlineEvent(OFFICIAL_ACCOUNT_BODY)];
     const jobs = queue();
     const { url } = await receiver({ queue: jobs });
     expect(await post(url, group)).toEqual({ status: 200, actionStatus: 'OK' });
     expect(await post(url, C2C_BODY)).toEqual({ status: 200, actionStatus: 'OK' });
-    // The answer came after the add was acknowledged: both jobs are in the store already.
-    expect(await jobs.getWaitingCount()).toBe(2);
-    const [groupJob, c2cJob] = (await jobs.getWaiting()).sort((a, b) => Number(a.id) - Number(b.id));
+    expect(await post(url, OFFICIAL_ACCOUNT_BODY)).toEqual({ status: 200, actionStatus: 'OK' });
+    // The answer came after the add was acknowledged: every job is in the store already.
+    expect(await jobs.getWaitingCount()).toBe(3);
+    const [groupJob, c2cJob, officialAccountJob] = (await jobs.getWaiting()).sort(
+      (a, b) => Number(a.id) - Number(b.id),
+    );
     expect(groupJob.opts).toMatchObject({ attempts: 15, backoff: { type: 'exponential', delay: 1000 } });
     expect(c2cJob.name).toBe(C2C_RECALL_COMMAND);
+    expect(officialAccountJob.name).toBe(OFFICIAL_ACCOUNT_RECALL_COMMAND);
 
     const events: RecallEvent[] = [];
     const recalls = worker(events);
-    while (events.length < 2) await once(recalls as never, 'completed');
+    while (events.length < 3) await once(recalls as never, 'completed');
     expect(events).toEqual(expected);
   });
 
-  it('makes one job of the copies of a recall that reach two receivers', async () => {
+  it.each([
+    ['a group recall', () => createRecallEvent()],
+    ['an Official Account recall', () => OFFICIAL_ACCOUNT_BODY],
+  ])('makes one job of the copies of %s that reach two receivers', async (_kind, makeBody) => {
     const first = await receiver({ queue: queue() });
     const second = await receiver({ queue: queue() });
-    const body = createRecallEvent();
+    const body = makeBody();
     const answers = await Promise.all([
       post(first.url, body),
       post(second.url, body),
@@ -212,6 +228,10 @@ function receiverSuite(startBackend: () => Promise<Backend>): void {
     expect(await post(url, body, foreign)).toEqual({ status: 403, actionStatus: 'FAIL' });
     expect(await post(url, { ...body, MsgSeqList: [] })).toEqual({ status: 400, actionStatus: 'FAIL' });
     expect(await post(url, { ...C2C_BODY, MsgKey: 42 })).toEqual({ status: 400, actionStatus: 'FAIL' });
+    expect(await post(url, { ...OFFICIAL_ACCOUNT_BODY, WithdrawMsgList: [] })).toEqual({
+      status: 400,
+      actionStatus: 'FAIL',
+    });
     expect(await allJobCount(jobs)).toBe(0);
   });
 }

@@ -115,7 +115,7 @@ function workerSuite(startBackend: () => Promise<Backend>): void {
     expect(errors[0]).toBeInstanceOf(UnhandledRecallJobError);
     expect(errors[0]).toMatchObject({ jobName: 'toString' });
     expect(job.failedReason).toBe(
-      `job ${job.id} is named 'toString', which is not a recall callback command (Group.CallbackAfterRecallMsg, C2C.CallbackAfterMsgWithDraw)`,
+      `job ${job.id} is named 'toString', which is not a recall callback command (Group.CallbackAfterRecallMsg, C2C.CallbackAfterMsgWithDraw, OfficialAccount.CallbackAfterMsgWithDraw)`,
     );
   });
 
@@ -134,6 +134,28 @@ function workerSuite(startBackend: () => Promise<Backend>): void {
     await queue.add('Group.CallbackAfterRecallMsg', await eventAsTheMiddlewareGivesIt(createRecallEvent()));
     expect((await failed).failedReason).toMatch(
       /no handler for it \(give createRecallWorker onRecall, its second argument\)/,
+    );
+  });
+
+  it('hands Official Account recalls to onOfficialAccountRecall, and fails them without it, naming the option', async () => {
+    const received: unknown[] = [];
+    const recalls = worker(undefined, { onOfficialAccountRecall: (event) => void received.push(event) });
+    const recall = {
+      callbackCommand: 'OfficialAccount.CallbackAfterMsgWithDraw',
+      officialAccount: '#TOA#_123',
+      messages: [{ msgKey: '71_1_1698741698' }],
+    };
+    const completed = nextJob(recalls, 'completed');
+    await queue.add(recall.callbackCommand, recall);
+    await completed;
+    expect(received).toEqual([recall]);
+
+    const groupOnly = worker(() => undefined);
+    await recalls.close();
+    const failed = nextJob(groupOnly, 'failed');
+    await queue.add(recall.callbackCommand, recall);
+    expect((await failed).failedReason).toMatch(
+      /no handler for it \(give createRecallWorker the onOfficialAccountRecall option\)/,
     );
   });
 
@@ -228,7 +250,9 @@ function workerSuite(startBackend: () => Promise<Backend>): void {
 describe('createRecallWorker arguments', () => {
   it.each([undefined, null])('needs onRecall or onC2CRecall (onRecall %s)', (onRecall) => {
     expect(() => createRecallWorker('recalls', onRecall, { connection: {}, autorun: false })).toThrow(
-      new TypeError('createRecallWorker: give onRecall, the onC2CRecall option, or both'),
+      new TypeError(
+        'createRecallWorker: give onRecall, the onC2CRecall option, the onOfficialAccountRecall option, or more than one',
+      ),
     );
   });
 

@@ -29,6 +29,7 @@ describe.each([
     ['onRecall not a function', { ...valid, onRecall: 'handler' }, 'onRecall'],
     ['no handler and no queue', { sdkAppId: SDK_APP_ID, onRecall: undefined }, 'onC2CRecall'],
     ['onC2CRecall not a function', { ...valid, onC2CRecall: {} }, 'onC2CRecall'],
+    ['onOfficialAccountRecall not a function', { ...valid, onOfficialAccountRecall: 1 }, 'onOfficialAccountRecall'],
     ['queue without add', { ...valid, queue: { name: 'recalls' } }, 'queue'],
     ['queue null', { ...valid, queue: null }, 'queue'],
     ['queueDeduplicationSeconds zero', { ...valid, queue, queueDeduplicationSeconds: 0 }, 'queueDeduplicationSeconds'],
@@ -86,6 +87,7 @@ describe.each([
       },
     ],
     ['only onC2CRecall', { sdkAppId: SDK_APP_ID, onC2CRecall: onRecall }],
+    ['only onOfficialAccountRecall', { sdkAppId: SDK_APP_ID, onOfficialAccountRecall: onRecall }],
     ['only a queue', { sdkAppId: SDK_APP_ID, queue, queueDeduplicationSeconds: 600 }],
     ['every optional option explicitly undefined', { ...valid, ...EVERY_OPTIONAL_UNDEFINED }],
   ])('accepts %s', (_name, options) => {
@@ -99,8 +101,7 @@ describe('normalizeOptions', () => {
     expect(normalized).toEqual({
       sdkAppIds: new Set([String(SDK_APP_ID)]),
       delivery: {
-        onRecall,
-        onC2CRecall: undefined,
+        handlers: { onRecall, onC2CRecall: undefined, onOfficialAccountRecall: undefined },
         queue: undefined,
         respond: 'after-callback',
         onError: undefined,

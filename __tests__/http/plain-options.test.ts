@@ -8,6 +8,7 @@ import { normalizeOptions } from '../../lib/http/options';
 import { optionsSchema } from '../../lib/http/options-schema';
 import { DEDUPE_CHECKS, isPlainValidOptions, OPTION_CHECKS } from '../../lib/http/plain-options';
 import { memoryStore } from '../../lib/entries';
+import { RECALL_COMMANDS } from '../../lib/protocol/commands';
 import { EVERY_OPTIONAL_UNDEFINED } from '../support/options';
 
 const RUNS = 3000;
@@ -59,10 +60,11 @@ const options = fc.record(
     ),
     onRecall: mostly(fc.constant(onRecall)),
     onC2CRecall: mostly(fc.constant(onRecall)),
+    onOfficialAccountRecall: mostly(fc.constant(onRecall)),
     queue: mostly(fc.constant(queue), fc.constantFrom({ name: 'recalls' }, null, { add: 'x' })),
     queueDeduplicationSeconds: mostly(seconds, badSeconds),
     queueCommands: mostly(
-      fc.subarray(['Group.CallbackAfterRecallMsg', 'C2C.CallbackAfterMsgWithDraw'], { minLength: 1 }),
+      fc.subarray([...RECALL_COMMANDS], { minLength: 1 }),
       fc.constantFrom([], ['Group.CallbackAfterRecallMsg', 'Group.CallbackAfterRecallMsg'], ['Other'], 'x'),
     ),
     queueMaxPendingAdds: mostly(seconds, badSeconds),

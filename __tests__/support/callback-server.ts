@@ -2,7 +2,12 @@
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { recallWebhook, type C2CRecallEvent, type GroupRecallEvent } from '../../lib/entries';
+import {
+  recallWebhook,
+  type C2CRecallEvent,
+  type GroupRecallEvent,
+  type OfficialAccountRecallEvent,
+} from '../../lib/entries';
 import { DEMO_SDK_APP_ID } from '../../lib/testing/index';
 
 export const CALLBACK_PATH = '/tencent-chat/callback';
@@ -26,6 +31,8 @@ export interface CallbackServer {
   events: GroupRecallEvent[];
   /** Every event the middleware handed to `onC2CRecall`. */
   c2cEvents: C2CRecallEvent[];
+  /** Every event the middleware handed to `onOfficialAccountRecall`. */
+  officialAccountEvents: OfficialAccountRecallEvent[];
   close(): Promise<void>;
 }
 
@@ -37,6 +44,7 @@ export async function startCallbackServer(options: { token?: string } = {}): Pro
   const received: ReceivedRequest[] = [];
   const events: GroupRecallEvent[] = [];
   const c2cEvents: C2CRecallEvent[] = [];
+  const officialAccountEvents: OfficialAccountRecallEvent[] = [];
   const app = express();
 
   app.use(express.raw({ type: () => true }), (req, _res, next) => {
@@ -54,6 +62,9 @@ export async function startCallbackServer(options: { token?: string } = {}): Pro
       },
       onC2CRecall: (event) => {
         c2cEvents.push(event);
+      },
+      onOfficialAccountRecall: (event) => {
+        officialAccountEvents.push(event);
       },
     }),
   );
@@ -75,6 +86,7 @@ export async function startCallbackServer(options: { token?: string } = {}): Pro
     received,
     events,
     c2cEvents,
+    officialAccountEvents,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

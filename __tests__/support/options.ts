@@ -1,6 +1,7 @@
 /** Every optional option of recallWebhook and createRecallHandler, set to undefined. */
 export const EVERY_OPTIONAL_UNDEFINED = {
   onC2CRecall: undefined,
+  onOfficialAccountRecall: undefined,
   queue: undefined,
   queueDeduplicationSeconds: undefined,
   limit: undefined,

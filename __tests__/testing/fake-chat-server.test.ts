@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { deflateSync } from 'node:zlib';
 import { Api } from 'tls-sig-api-v2/TLSSigAPIv2.js';
 import { createRecallListener } from '../../lib/adapters/node-http';
-import type { C2CRecallEvent, GroupRecallEvent } from '../../lib/protocol/types';
+import type { RecallEvent } from '../../lib/protocol/types';
 import { createChatApiClient, type ChatApiClient } from '../../lib/reconcile/chat-api-client';
 import {
   startFakeChatServer,
@@ -499,7 +499,7 @@ describe('checks of every call', () => {
 describe('recall webhooks', () => {
   let receiver: Server;
   let callbackUrl: string;
-  const events: Array<GroupRecallEvent | C2CRecallEvent> = [];
+  const events: RecallEvent[] = [];
 
   beforeEach(async () => {
     events.length = 0;
@@ -510,6 +510,9 @@ describe('recall webhooks', () => {
         events.push(event);
       },
       onC2CRecall: (event) => {
+        events.push(event);
+      },
+      onOfficialAccountRecall: (event) => {
         events.push(event);
       },
     });
@@ -566,6 +569,30 @@ describe('recall webhooks', () => {
         fromAccount: 'user_a',
         toAccount: 'user_b',
         msgKey,
+      }),
+    ]);
+  });
+
+  it('fires OfficialAccount.CallbackAfterMsgWithDraw for an Official Account’s recalled messages', async () => {
+    const delivery = await fake.recallOfficialAccountMessages({
+      officialAccount: '@TOA#_news',
+      msgKeys: ['71_1_1698741698', '72_1_1698741699'],
+      optPlatform: 'RESTAPI',
+    });
+    expect(delivery).toMatchObject({ command: 'OfficialAccount.CallbackAfterMsgWithDraw', delivered: true });
+    expect(new URL(delivery.url as string).searchParams.get('OptPlatform')).toBe('RESTAPI');
+    expect(delivery.body).toEqual({
+      CallbackCommand: 'OfficialAccount.CallbackAfterMsgWithDraw',
+      Official_Account: '@TOA#_news',
+      WithdrawMsgList: [{ MsgKey: '71_1_1698741698' }, { MsgKey: '72_1_1698741699' }],
+      EventTime: expect.any(Number),
+    });
+    expect(events).toEqual([
+      expect.objectContaining({
+        callbackCommand: 'OfficialAccount.CallbackAfterMsgWithDraw',
+        officialAccount: '@TOA#_news',
+        messages: [{ msgKey: '71_1_1698741698' }, { msgKey: '72_1_1698741699' }],
+        optPlatform: 'RESTAPI',
       }),
     ]);
   });

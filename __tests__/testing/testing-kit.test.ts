@@ -4,12 +4,17 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { C2C_RECALL_COMMAND, createRecallHandler, type C2CRecallEvent } from '../../lib/entries';
 import { assertGroupRecallBody } from '../../lib/protocol/group-event';
+import { commandSpec, RECALL_COMMANDS } from '../../lib/protocol/commands';
 import {
   createC2CRecallEvent,
   createCallbackQuery,
+  createGroupRecallEvent,
   createMsgSeqList,
+  createOfficialAccountRecallEvent,
   createRecallEvent,
+  createWithdrawMsgList,
   DEMO_SDK_APP_ID,
+  RECALL_BODY_BUILDERS,
 } from '../../lib/testing/index';
 import { requireBuild } from '../support/build';
 
@@ -40,6 +45,32 @@ describe('createRecallEvent group shapes', () => {
 
   it('takes a topic on any group type', () => {
     expect(createRecallEvent({ Type: 'Public', TopicId: 't' }).TopicId).toBe('t');
+  });
+});
+
+describe('the kit’s builders, one per recall command', () => {
+  it.each(RECALL_COMMANDS)('builds a valid %s body, a new message each time', (command) => {
+    const build = RECALL_BODY_BUILDERS[command];
+    const [first, second] = [build(), build()];
+    expect(first.CallbackCommand).toBe(command);
+    const spec = commandSpec(command)!;
+    const [a, b] = [first, second].map((body) => spec.toEvent(body, { sdkAppId: String(DEMO_SDK_APP_ID) }));
+    expect(spec.keyFields(a)).not.toEqual(spec.keyFields(b));
+  });
+
+  it('keeps createRecallEvent as the group recall’s builder', () => {
+    expect(createRecallEvent).toBe(createGroupRecallEvent);
+  });
+
+  it('makes an Official Account recall as in Tencent’s sample, MsgKeys as Seq_1_time', () => {
+    const body = createOfficialAccountRecallEvent({ WithdrawMsgList: createWithdrawMsgList([71, 72], 1698741698000) });
+    expect(body).toMatchObject({
+      CallbackCommand: 'OfficialAccount.CallbackAfterMsgWithDraw',
+      Official_Account: expect.stringMatching(/^@TOA#_/),
+      WithdrawMsgList: [{ MsgKey: '71_1_1698741698' }, { MsgKey: '72_1_1698741698' }],
+      EventTime: expect.any(Number),
+    });
+    expect('EventTime' in createOfficialAccountRecallEvent({ EventTime: undefined })).toBe(false);
   });
 });
 

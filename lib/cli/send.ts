@@ -327,11 +327,10 @@ Options:
   --c2c            send a one-to-one recall instead (not with the five group flags above)
   --from A         with --c2c: From_Account, the message's sender (default ${c2cSample.From_Account})
   --to B           with --c2c: To_Account, the message's recipient (default ${c2cSample.To_Account})
-  --msg-key K      with --c2c: MsgKey, the recalled message's key (default a new one, like ${c2cSample.MsgKey})
   --official-account A
-                   send an Official Account recall of the account A instead (such as ${officialAccountSample.Official_Account})
-  --msg-key K      with --official-account: a recalled message's MsgKey; repeat for more
-                   (default one new one, like ${officialAccountSample.WithdrawMsgList[0]?.MsgKey})
+                   send a recall of the Official Account A's messages instead (such as ${officialAccountSample.Official_Account})
+  --msg-key K      MsgKey of the recalled message: with --c2c one (default a new one, like ${c2cSample.MsgKey});
+                   with --official-account one or more, repeated (default a new one, like ${officialAccountSample.WithdrawMsgList[0]?.MsgKey})
   --platform P     OptPlatform: RESTAPI, Web, Android, iOS, Windows, Mac, iPad... (default ${sampleQuery.OptPlatform})
   --body FILE      send the bytes of FILE as the body (not with the flags that shape the body)
   --timeout MS     give up without an answer after MS milliseconds, at most ${MAX_TIMER_MS} (default ${TENCENT_DEADLINE_MS}, Tencent's deadline)
