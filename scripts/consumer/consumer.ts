@@ -4,6 +4,7 @@ import express from 'express';
 import express4 from 'express4';
 import {
   C2C_RECALL_COMMAND,
+  OFFICIAL_ACCOUNT_RECALL_COMMAND,
   createRecallHandler,
   recallWebhook,
   RecallWebhookError,
@@ -12,13 +13,17 @@ import {
   type AnyRecallEvent,
   type C2CRecallEvent,
   type GroupRecallEvent,
+  type OfficialAccountRecallEvent,
+  type RecallCommand,
   type RecallEvent,
   type RecallWebhookOptions,
 } from 'tencent-chat-recall-webhook';
 import {
   createC2CRecallEvent,
   createCallbackQuery,
+  createOfficialAccountRecallEvent,
   createRecallEvent,
+  RECALL_BODY_BUILDERS,
   startFakeChatServer,
   type FakeChatServer,
 } from 'tencent-chat-recall-webhook/testing';
@@ -45,6 +50,10 @@ const options: RecallWebhookOptions<express.Request> = {
     const at: number | undefined = event.eventTime;
     return { key, unread, at, from: event.fromAccount, to: event.toAccount };
   },
+  onOfficialAccountRecall: (event: OfficialAccountRecallEvent) => {
+    const keys: string[] = event.messages.map((message) => message.msgKey);
+    return { account: event.officialAccount, keys, at: event.eventTime };
+  },
   onError: (error, context) => {
     if (error instanceof RecallWebhookError) console.log(error.status satisfies number, context.stage);
     // The receiver's events all come from the webhook.
@@ -56,6 +65,8 @@ const options: RecallWebhookOptions<express.Request> = {
 /** One function for both kinds and both sources, narrowed by the discriminant. */
 export function describeRecall(event: AnyRecallEvent): string {
   if (event.callbackCommand === C2C_RECALL_COMMAND) return `${event.fromAccount} → ${event.toAccount}: ${event.msgKey}`;
+  if (event.callbackCommand === OFFICIAL_ACCOUNT_RECALL_COMMAND)
+    return `${event.officialAccount}: ${event.messages.length}`;
   const group: AnyGroupRecallEvent = event;
   return `${group.groupId}: ${group.messages.length}`;
 }
@@ -130,6 +141,9 @@ export const handler: (request: Request) => Promise<Response | null> = createRec
 export const query: Record<string, string> = createCallbackQuery(1400000000, { token: 'current-token' });
 export const firstSeq: number = createRecallEvent({ GroupId: '@TGS#typed' }).MsgSeqList[0].MsgSeq;
 export const msgKey: string = createC2CRecallEvent({ From_Account: 'jared', UnreadMsgNum: undefined }).MsgKey;
+export const officialAccountKey: string | undefined = createOfficialAccountRecallEvent({ EventTime: undefined })
+  .WithdrawMsgList[0]?.MsgKey;
+export const anyBody = (command: RecallCommand): { CallbackCommand: RecallCommand } => RECALL_BODY_BUILDERS[command]();
 export const c2cQuery: Record<string, string> = createCallbackQuery(1400000000, {
   callbackCommand: C2C_RECALL_COMMAND,
 });
@@ -158,6 +172,8 @@ export const failedCode = (error: unknown): number | undefined =>
 recallWebhook({ onRecall: () => undefined });
 // @ts-expect-error onRecall receives only group recalls
 recallWebhook({ sdkAppId: 1, onRecall: (event: C2CRecallEvent) => event.msgKey });
+// @ts-expect-error onOfficialAccountRecall receives only Official Account recalls
+recallWebhook({ sdkAppId: 1, onOfficialAccountRecall: (event: GroupRecallEvent) => event.groupId });
 // @ts-expect-error without Express's request type as the type argument, handlers see Node's request
 recallWebhook({ sdkAppId: 1, onRecall: (_event, req) => req.get('host') });
 
@@ -166,5 +182,9 @@ createChatApiClient({ sdkAppId: 1400000000 });
 
 // @ts-expect-error the processor gets group recalls; one-to-one recalls go to onC2CRecall
 createRecallWorker('tencent-chat-recalls', (event: C2CRecallEvent) => event.msgKey, { connection: {} });
+createRecallWorker('tencent-chat-recalls', null, {
+  connection: {},
+  onOfficialAccountRecall: (event, job: Job<AnyRecallEvent>) => console.log(event.officialAccount, job.id),
+});
 
 export default app;

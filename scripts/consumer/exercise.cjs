@@ -30,10 +30,13 @@ const MAIN_EXPORTS = [
   'EnqueueBackloggedError',
   'EnqueueFailedError',
   'EnqueueTimeoutError',
+  'GROUP_RECALL_COMMAND',
   'InvalidBodyError',
   'JOB_CHANNEL',
+  'OFFICIAL_ACCOUNT_RECALL_COMMAND',
   'PayloadTooLargeError',
   'RECALL_COMMAND',
+  'RECALL_COMMANDS',
   'RECONCILE_CHANNEL',
   'RecallWebhookError',
   'SdkAppIdMismatchError',
@@ -52,10 +55,14 @@ const MAIN_EXPORTS = [
 ];
 const TESTING_EXPORTS = [
   'DEMO_SDK_APP_ID',
+  'RECALL_BODY_BUILDERS',
   'createC2CRecallEvent',
   'createCallbackQuery',
+  'createGroupRecallEvent',
   'createMsgSeqList',
+  'createOfficialAccountRecallEvent',
   'createRecallEvent',
+  'createWithdrawMsgList',
   'signRequestTime',
   'startFakeChatServer',
 ];
@@ -90,6 +97,14 @@ function checkExports(lib, testing) {
   assert.deepEqual(runtimeNames(testing), TESTING_EXPORTS, 'testing entry exports');
   assert.equal(lib.RECALL_COMMAND, 'Group.CallbackAfterRecallMsg');
   assert.equal(lib.C2C_RECALL_COMMAND, 'C2C.CallbackAfterMsgWithDraw');
+  assert.equal(lib.GROUP_RECALL_COMMAND, lib.RECALL_COMMAND);
+  assert.equal(lib.OFFICIAL_ACCOUNT_RECALL_COMMAND, 'OfficialAccount.CallbackAfterMsgWithDraw');
+  assert.deepEqual(lib.RECALL_COMMANDS, [
+    lib.GROUP_RECALL_COMMAND,
+    lib.C2C_RECALL_COMMAND,
+    lib.OFFICIAL_ACCOUNT_RECALL_COMMAND,
+  ]);
+  assert.equal(testing.createRecallEvent, testing.createGroupRecallEvent);
   assert.ok(new lib.SignatureVerificationError('x') instanceof lib.RecallWebhookError);
   assert.equal(testing.signRequestTime('t', 1), lib.signRequestTime('t', 1));
 }
@@ -102,7 +117,8 @@ function checkBullmqExports(bullmq) {
   assert.deepEqual(runtimeNames(bullmq), BULLMQ_EXPORTS, 'bullmq entry exports');
   assert.throws(() => bullmq.createRecallWorker('tencent-chat-recalls', undefined, { connection: {} }), {
     name: 'TypeError',
-    message: 'createRecallWorker: give onRecall, the onC2CRecall option, or both',
+    message:
+      'createRecallWorker: give onRecall, the onC2CRecall option, the onOfficialAccountRecall option, or more than one',
   });
   const unhandled = new bullmq.UnhandledRecallJobError('toString', 'not a recall');
   assert.equal(unhandled.name, 'UnhandledRecallJobError');
@@ -148,10 +164,12 @@ async function checkExpress(express, lib, testing) {
 async function checkFetchHandler(lib, testing) {
   const recalls = [];
   const c2cRecalls = [];
+  const officialAccountRecalls = [];
   const handle = lib.createRecallHandler({
     sdkAppId: SDK_APP_ID,
     onRecall: (e) => recalls.push(e),
     onC2CRecall: (e) => c2cRecalls.push(e),
+    onOfficialAccountRecall: (e) => officialAccountRecalls.push(e),
   });
   const query = new URLSearchParams(testing.createCallbackQuery(SDK_APP_ID));
   const url = `http://127.0.0.1/callback?${query}`;
@@ -174,6 +192,22 @@ async function checkFetchHandler(lib, testing) {
   assert.deepEqual(
     c2cRecalls.map((e) => [e.callbackCommand, e.msgKey]),
     [[lib.C2C_RECALL_COMMAND, '48374_2837546_1557481126']],
+  );
+
+  const officialAccountQuery = new URLSearchParams(
+    testing.createCallbackQuery(SDK_APP_ID, { callbackCommand: lib.OFFICIAL_ACCOUNT_RECALL_COMMAND }),
+  );
+  const officialAccountWire = testing.createOfficialAccountRecallEvent({ Official_Account: '#TOA#_123' });
+  const officialAccountResponse = await handle(
+    new Request(`http://127.0.0.1/callback?${officialAccountQuery}`, {
+      method: 'POST',
+      body: JSON.stringify(officialAccountWire),
+    }),
+  );
+  assert.deepEqual(await officialAccountResponse.json(), OK);
+  assert.deepEqual(
+    officialAccountRecalls.map((e) => [e.callbackCommand, e.officialAccount, e.messages]),
+    [[lib.OFFICIAL_ACCOUNT_RECALL_COMMAND, '#TOA#_123', [{ msgKey: officialAccountWire.WithdrawMsgList[0].MsgKey }]]],
   );
 }
 
