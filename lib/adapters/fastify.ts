@@ -1,17 +1,21 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import createDebug from 'debug';
 import { JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
 import type { BodySource } from '../protocol/body';
 import { createRecallCore } from '../http/pipeline';
 import { leavesBodyUnread, NOT_CLAIMED, pathOf, queryParams, readBody, readStream } from '../http/node-io';
-import type { RecallWebhookOptions } from '../protocol/types';
+import type { RecallLog, RecallWebhookOptions } from '../protocol/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:fastify');
 
 /** A Fastify route handler, for the callback commands the plugin does not take. */
 export type OtherCommandHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
 
-/** `recallWebhook`'s options, plus where the route goes and who answers the other commands. */
+/**
+ * `recallWebhook`'s options, plus where the route goes and who answers the other commands. Without
+ * `log`, failures are written to the app's logger (`instance.log`, at the plugin's `logLevel`) when
+ * the app has one, and to the console when it was made without (`logger: false`, Fastify's default).
+ */
 export interface RecallWebhookPluginOptions extends RecallWebhookOptions<FastifyRequest> {
   /** The callback URL's path (under the prefix the plugin is registered with), e.g. `/tencent-chat/callback`. */
   path: string;
@@ -37,7 +41,7 @@ export async function recallWebhook(
   instance: FastifyInstance,
   pluginOptions: RecallWebhookPluginOptions,
 ): Promise<void> {
-  const { path, onOtherCommand, options } = splitOptions(pluginOptions);
+  const { path, onOtherCommand, options } = splitOptions(pluginOptions, instance.log);
   const core = createRecallCore(options, 'recallWebhook');
   const parseJson = instance.getDefaultJsonParser('error', 'error');
 
@@ -94,7 +98,10 @@ Object.defineProperty(recallWebhook, Symbol.for('plugin-meta'), {
   value: { name: PLUGIN_NAME, fastify: '4.x || 5.x' },
 });
 
-function splitOptions(pluginOptions: RecallWebhookPluginOptions): {
+function splitOptions(
+  pluginOptions: RecallWebhookPluginOptions,
+  logger: FastifyBaseLogger,
+): {
   path: string;
   onOtherCommand: OtherCommandHandler | undefined;
   options: RecallWebhookOptions<FastifyRequest>;
@@ -108,7 +115,22 @@ function splitOptions(pluginOptions: RecallWebhookPluginOptions): {
   }
   const options: Partial<Record<string, unknown>> = { ...rest };
   for (const key of REGISTER_OPTIONS) delete options[key];
+  if (options['log'] === undefined) options['log'] = logOf(logger);
   return { path, onOtherCommand, options: options as unknown as RecallWebhookOptions<FastifyRequest> };
+}
+
+/**
+ * The app's logger as the `log` option, or undefined (the console) when the app has none: Fastify
+ * then gives a logger whose methods do nothing, and pino's `level` is what it lacks.
+ */
+function logOf(logger: FastifyBaseLogger): RecallLog | undefined {
+  if (typeof logger.level !== 'string') return undefined;
+  return {
+    debug: (message) => logger.debug(message),
+    info: (message) => logger.info(message),
+    warn: (message) => logger.warn(message),
+    error: (message) => logger.error(message),
+  };
 }
 
 function textOf(source: BodySource): string {
