@@ -121,10 +121,17 @@ describe.each(MAJORS)('%s', (_major, fastify) => {
     it.each([
       ['over the limit', JSON.stringify({ Padding: 'x'.repeat(2000) }), 413],
       ['not JSON', '{"CallbackCommand": ', 400],
-    ])('answers another command whose body is %s with an error, before onOtherCommand', async (_what, body, status) => {
+    ])('answers another command whose body is %s FAIL, before onOtherCommand', async (_what, body, status) => {
       const search = queryString(query({ CallbackCommand: 'Group.CallbackAfterSendMsg' }));
-      const reply = await send(server.port, `${PATH}?${search}`, { body });
-      expect(reply.status).toBe(status);
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        const reply = await send(server.port, `${PATH}?${search}`, { body });
+        expect(reply.status).toBe(status);
+        expect(JSON.parse(reply.text)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 1 });
+        expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`${status} FAIL .* another command`)));
+      } finally {
+        warn.mockRestore();
+      }
       expect(onOtherCommand).not.toHaveBeenCalled();
     });
 

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import createDebug from 'debug';
-import { JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
+import { createFailureLog, normalizeLog } from '../delivery/log';
+import { failAnswer, JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
+import { InvalidBodyError, RecallWebhookError } from '../protocol/errors';
 import type { BodySource } from '../protocol/body';
 import { createRecallCore } from '../http/pipeline';
 import { leavesBodyUnread, NOT_CLAIMED, pathOf, queryParams, readBody, readStream } from '../http/node-io';
@@ -72,6 +74,8 @@ export async function recallWebhook(
 
   // The other commands' bodies: JSON for onOtherCommand whatever the Content-Type, or left unread
   // for the 404. The app's parsers stay where they are.
+  // A body that cannot be read or parsed is answered FAIL by the route, not thrown to the app's
+  // error handler (NestJS's answers every error it does not know 500).
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser('*', (request, _payload, done) => {
     if (!onOtherCommand) {
@@ -79,14 +83,29 @@ export async function recallWebhook(
       return;
     }
     readStream(request.raw, core.options.limit, core.options.bodyTimeoutMs).then(
-      (source) => parseJson(request, textOf(source), done),
-      (error: Error) => done(error, undefined),
+      (source) =>
+        parseJson(request, textOf(source), (error: Error | null, body?: unknown) =>
+          done(null, error ? new UnreadableBody(new InvalidBodyError('body is not valid JSON')) : body),
+        ),
+      (error: RecallWebhookError) => done(null, new UnreadableBody(error)),
     );
   });
 
-  instance.post(path, { onRequest: takeRecall }, async (request, reply) =>
-    onOtherCommand ? onOtherCommand(request, reply) : send(request, reply, NOT_CLAIMED),
-  );
+  const failures = createFailureLog(normalizeLog(options.log));
+  instance.post(path, { onRequest: takeRecall }, async (request, reply) => {
+    if (!onOtherCommand) return send(request, reply, NOT_CLAIMED);
+    if (request.body instanceof UnreadableBody) {
+      const { status, message } = request.body.error;
+      const label = `POST ${pathOf(request.raw.url ?? '')}`;
+      failures.report(
+        'warn',
+        `${status} ${message}`,
+        `answered ${status} FAIL (${message}) to ${label}, another command`,
+      );
+      return send(request, reply, failAnswer(status, message));
+    }
+    return onOtherCommand(request, reply);
+  });
 }
 
 // What fastify-plugin would set, without its 'skip-override': the parser stays encapsulated with
@@ -131,6 +150,11 @@ function logOf(logger: FastifyBaseLogger): RecallLog | undefined {
     warn: (message) => logger.warn(message),
     error: (message) => logger.error(message),
   };
+}
+
+/** What the content-type parser hands the route for another command whose body it could not take. */
+class UnreadableBody {
+  constructor(readonly error: RecallWebhookError) {}
 }
 
 function textOf(source: BodySource): string {
