@@ -21,6 +21,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractSnippets } from './doc-snippets.mjs';
 import { subpaths as readSubpaths } from './subpaths.mjs';
+import { checkPackedFiles, checkShippedLinks } from './consumer/shipped.mjs';
+import { checkNestNewProject, NEST_RECIPE } from './consumer/nest-new.mjs';
 
 const TYPESCRIPT_7 = 'typescript@7';
 
@@ -112,6 +114,19 @@ const FRAMEWORKS = [
   },
 ];
 
+/** NestJS's current major on each platform, in a project as `nest new` makes it. */
+const NEST_NEW_PROJECTS = ['express', 'fastify'].map((platform) => ({
+  title: `NestJS 12 (${platform === 'express' ? 'Express' : 'Fastify'} platform, nest new)`,
+  platform,
+  packages: [
+    '@nestjs/common@12',
+    '@nestjs/core@12',
+    `@nestjs/platform-${platform}@12`,
+    'reflect-metadata',
+    'rxjs',
+  ].concat(`@types/node@${installedVersion('@types/node')}`),
+}));
+
 const FRAMEWORK_SNIPPETS = new Set(FRAMEWORKS.flatMap(({ snippet }) => (snippet ? [snippet] : [])));
 
 const work = mkdtempSync(join(tmpdir(), 'tencent-chat-recall-webhook-consumer-'));
@@ -121,11 +136,7 @@ try {
     run('npm pack', 'npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root),
   );
   const tarball = join(work, packed.filename);
-  // npm adds README* and LICENSE* whatever `files` says; anything else must come from the whitelist.
-  const strays = packed.files
-    .map((file) => file.path)
-    .filter((path) => !/^(dist\/|package\.json$|README|LICENSE)/.test(path));
-  if (strays.length > 0) throw new Error(`files outside the whitelist were packed: ${strays.join(', ')}`);
+  checkPackedFiles(packed.files.map((file) => file.path));
 
   run('publint (strict)', bin('publint'), ['run', tarball, '--strict'], root);
   run('@arethetypeswrong/cli', bin('attw'), [tarball, '--no-definitely-typed'], root);
@@ -181,9 +192,14 @@ try {
   run('tsc, moduleResolution bundler', bin('tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
   checkBundled(work, consumer);
 
+  checkShippedLinks(join(consumer, 'node_modules', packed.name));
   checkSnippets(consumer);
   checkWithoutExpress(work, tarball);
   for (const framework of FRAMEWORKS) checkFrameworkAlone(work, tarball, framework);
+  const recipe = extractSnippets(root).find(({ name }) => name === NEST_RECIPE).code;
+  for (const project of NEST_NEW_PROJECTS) {
+    checkNestNewProject(work, tarball, project, { run, npmInstall, tsc: bin('tsc'), recipe });
+  }
 
   const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', packed.name, 'package.json'), 'utf8'));
   for (const name of Object.keys(manifest.bin ?? {})) {

@@ -5,7 +5,8 @@
  * to `onOtherCommand`, `prefix` and the plugin's name.
  */
 import type { AddressInfo } from 'node:net';
-import fastify5, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { Writable } from 'node:stream';
+import fastify5, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fastify4 from 'fastify4';
 import { recallWebhook, type RecallWebhookPluginOptions } from '../../lib/entries/fastify';
 import { createCallbackQuery, createRecallEvent } from '../../lib/testing/index';
@@ -120,10 +121,17 @@ describe.each(MAJORS)('%s', (_major, fastify) => {
     it.each([
       ['over the limit', JSON.stringify({ Padding: 'x'.repeat(2000) }), 413],
       ['not JSON', '{"CallbackCommand": ', 400],
-    ])('answers another command whose body is %s with an error, before onOtherCommand', async (_what, body, status) => {
+    ])('answers another command whose body is %s FAIL, before onOtherCommand', async (_what, body, status) => {
       const search = queryString(query({ CallbackCommand: 'Group.CallbackAfterSendMsg' }));
-      const reply = await send(server.port, `${PATH}?${search}`, { body });
-      expect(reply.status).toBe(status);
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        const reply = await send(server.port, `${PATH}?${search}`, { body });
+        expect(reply.status).toBe(status);
+        expect(JSON.parse(reply.text)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 1 });
+        expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`${status} FAIL .* another command`)));
+      } finally {
+        warn.mockRestore();
+      }
       expect(onOtherCommand).not.toHaveBeenCalled();
     });
 
@@ -166,6 +174,52 @@ describe.each(MAJORS)('%s', (_major, fastify) => {
 
     it("is named in Fastify's plugin tree", () => {
       expect(app.printPlugins()).toContain('tencent-chat-recall-webhook');
+    });
+  });
+
+  describe('failures in the log', () => {
+    const invalidRecall = (port: number) =>
+      send(port, `${PATH}?${new URLSearchParams(createCallbackQuery(SDK_APP_ID))}`, { body: '{"GroupId": 5}' });
+
+    async function appWith(logger: boolean | { stream: Writable }): Promise<TableServer> {
+      const app = fastify({ logger: logger as FastifyServerOptions['logger'] });
+      await app.register(recallWebhook, { path: PATH, sdkAppId: SDK_APP_ID, onRecall: () => {} });
+      return listen(app);
+    }
+
+    it("go to the app's logger when it has one, not to the console", async () => {
+      const lines: Array<{ level: number; msg: string }> = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString('utf8')));
+          done();
+        },
+      });
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+      const server = await appWith({ stream });
+      try {
+        expect((await invalidRecall(server.port)).status).toBe(400);
+        const failures = lines.filter((line) => /400 FAIL/.test(line.msg));
+        expect(failures).toEqual([
+          expect.objectContaining({ level: 40, msg: expect.stringContaining('invalid body') }),
+        ]);
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+        await server.close();
+      }
+    });
+
+    it("go to the console when the app has no logger (Fastify's default)", async () => {
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+      const server = await appWith(false);
+      try {
+        expect((await invalidRecall(server.port)).status).toBe(400);
+        expect(warn).toHaveBeenCalledWith(expect.stringMatching(/400 FAIL \(invalid body/));
+      } finally {
+        warn.mockRestore();
+        await server.close();
+      }
     });
   });
 

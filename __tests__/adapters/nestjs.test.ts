@@ -16,7 +16,7 @@ import getRawBody from 'raw-body';
 import { RecallWebhookModule, type RecallWebhookModuleOptions } from '../../lib/entries/nestjs';
 import { createCallbackQuery, createRecallEvent } from '../../lib/testing/index';
 import { send } from '../hardening/http';
-import { SDK_APP_ID } from '../cases';
+import { SDK_APP_ID, query, queryString } from '../cases';
 import { describeTable, namedCases, passedOnAnswer, PATH, type ParserInFront, type TableServer } from './table';
 
 type Platform = 'Express' | 'Fastify';
@@ -59,9 +59,10 @@ async function start(
   platform: Platform,
   imports: unknown[],
   appOptions: { rawBody?: boolean; bodyParser?: boolean } = {},
+  controllers: Type[] = [otherCommandsController(platform)],
 ): Promise<TableServer & { app: INestApplication }> {
   class AppModule {}
-  Module({ imports: imports as Type[], controllers: [otherCommandsController(platform), OrdersController] })(AppModule);
+  Module({ imports: imports as Type[], controllers: [...controllers, OrdersController] })(AppModule);
   const adapter = platform === 'Express' ? new ExpressAdapter() : new FastifyAdapter();
   const app = await NestFactory.create(AppModule, adapter, { logger: false, ...appOptions });
   await app.listen(0, '127.0.0.1');
@@ -76,22 +77,29 @@ async function start(
   };
 }
 
-const SETUPS: Array<[Platform, string, { rawBody?: boolean; bodyParser?: boolean }, ParserInFront]> = [
+type Setup = [Platform, string, { rawBody?: boolean; bodyParser?: boolean }, ParserInFront, 'onOtherCommand'?];
+const SETUPS: Setup[] = [
   ['Express', "Nest's body parser", {}, { mount: 'json', keepsText: false }],
   ['Express', 'rawBody: true', { rawBody: true }, { mount: 'json', keepsText: true }],
   ['Express', 'bodyParser: false', { bodyParser: false }, { mount: 'none', keepsText: false }],
-  ['Fastify', "Nest's body parser", {}, { mount: 'none', keepsText: false }],
-  ['Fastify', 'rawBody: true', { rawBody: true }, { mount: 'none', keepsText: false }],
+  ['Express', 'onOtherCommand', {}, { mount: 'json', keepsText: false }, 'onOtherCommand'],
+  [
+    'Express',
+    'onOtherCommand, bodyParser: false',
+    { bodyParser: false },
+    { mount: 'none', keepsText: false },
+    'onOtherCommand',
+  ],
+  ['Fastify', "Nest's body parser", {}, { mount: 'none', keepsText: false }, 'onOtherCommand'],
+  ['Fastify', 'rawBody: true', { rawBody: true }, { mount: 'none', keepsText: false }, 'onOtherCommand'],
 ];
 
-describe.each(SETUPS)('NestJS on %s, %s', (platform, _setup, appOptions, inFront) => {
+describe.each(SETUPS)('NestJS on %s, %s', (platform, _setup, appOptions, inFront, others) => {
   describeTable(
     'RecallWebhookModule.forRoot',
     async (rec) => {
       const options: RecallWebhookModuleOptions = { ...rec.options, path: PATH };
-      if (platform === 'Fastify') {
-        options.onOtherCommand = (request) => passedOnAnswer((request as { body?: unknown }).body);
-      }
+      if (others) options.onOtherCommand = (request) => passedOnAnswer((request as { body?: unknown }).body);
       return start(platform, [RecallWebhookModule.forRoot(options)], appOptions);
     },
     inFront,
@@ -149,12 +157,84 @@ describe.each(['Express', 'Fastify'] as const)('NestJS on %s', (platform) => {
   });
 });
 
-it('refuses onOtherCommand on the Express platform, where other commands go on to the routes', async () => {
-  await expect(
-    start('Express', [
-      RecallWebhookModule.forRoot({ path: PATH, sdkAppId: SDK_APP_ID, onRecall: () => {}, onOtherCommand: () => {} }),
-    ]),
-  ).rejects.toThrow(/"onOtherCommand" is for the Fastify platform/);
+/** The app's own route below the callback URL, for every method. */
+class BelowTheCallbackUrl {
+  below(): unknown {
+    return { below: true };
+  }
+}
+Controller()(BelowTheCallbackUrl);
+decorate(BelowTheCallbackUrl, 'below', All(`${PATH}/sub`), HttpCode(200));
+
+describe.each(['Express', 'Fastify'] as const)('one module configuration on %s', (platform) => {
+  const onRecall = jest.fn();
+  const warn = jest.fn();
+  let server: TableServer & { app: INestApplication };
+  const answered = { ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 };
+
+  beforeAll(async () => {
+    const onOtherCommand = (
+      request: { body?: unknown },
+      reply: { status(code: number): { send(body: unknown): void } },
+    ) => reply.status(200).send({ ...answered, body: request.body });
+    server = await start(
+      platform,
+      [
+        RecallWebhookModule.forRoot({
+          path: PATH,
+          sdkAppId: SDK_APP_ID,
+          onRecall,
+          onOtherCommand,
+          limit: 1024,
+          log: { warn },
+        }),
+      ],
+      {},
+      [BelowTheCallbackUrl],
+    );
+  });
+  afterAll(() => server.close());
+  beforeEach(() => onRecall.mockClear());
+
+  const post = (path: string, command: string, body: string, contentType = 'application/json') =>
+    send(server.port, `${path}?${queryString(query({ CallbackCommand: command }))}`, {
+      body,
+      headers: { 'content-type': contentType },
+    });
+
+  it('takes a recall at the path', async () => {
+    const reply = await post(PATH, 'Group.CallbackAfterRecallMsg', JSON.stringify(createRecallEvent()));
+    expect(JSON.parse(reply.text)).toEqual(answered);
+    expect(onRecall).toHaveBeenCalledTimes(1);
+  });
+
+  it.each(['application/json', 'text/plain'])(
+    'hands another command to onOtherCommand with its JSON parsed, sent as %s',
+    async (contentType) => {
+      const reply = await post(PATH, 'Group.CallbackAfterSendMsg', '{"GroupId":"g1"}', contentType);
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.text)).toEqual({ ...answered, body: { GroupId: 'g1' } });
+    },
+  );
+
+  it('answers 413 FAIL to another command over the limit, and logs it', async () => {
+    const reply = await post(
+      PATH,
+      'Group.CallbackAfterSendMsg',
+      JSON.stringify({ text: 'x'.repeat(2000) }),
+      'text/plain',
+    );
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.text)).toMatchObject({ ActionStatus: 'FAIL' });
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/413 FAIL .* another command/));
+  });
+
+  it("leaves a recall's query below the path to the app's route there", async () => {
+    const reply = await post(`${PATH}/sub`, 'Group.CallbackAfterRecallMsg', JSON.stringify(createRecallEvent()));
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.text)).toEqual({ below: true });
+    expect(onRecall).not.toHaveBeenCalled();
+  });
 });
 
 describe('RecallWebhookModule.configure', () => {

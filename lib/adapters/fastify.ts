@@ -1,9 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import createDebug from 'debug';
-import { JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
+import { createFailureLog, normalizeLog } from '../delivery/log';
+import { failAnswer, JSON_CONTENT_TYPE, type Answer } from '../protocol/answers';
+import { InvalidBodyError, RecallWebhookError } from '../protocol/errors';
 import type { BodySource } from '../protocol/body';
 import { createRecallCore } from '../http/pipeline';
 import { leavesBodyUnread, NOT_CLAIMED, pathOf, queryParams, readBody, readStream } from '../http/node-io';
+import type { RecallLog } from '../delivery/types';
 import type { RecallWebhookOptions } from '../http/types';
 
 const debug = createDebug('tencent-chat-recall-webhook:fastify');
@@ -11,7 +14,11 @@ const debug = createDebug('tencent-chat-recall-webhook:fastify');
 /** A Fastify route handler, for the callback commands the plugin does not take. */
 export type OtherCommandHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
 
-/** `recallWebhook`'s options, plus where the route goes and who answers the other commands. */
+/**
+ * `recallWebhook`'s options, plus where the route goes and who answers the other commands. Without
+ * `log`, failures are written to the app's logger (`instance.log`, at the plugin's `logLevel`) when
+ * the app has one, and to the console when it was made without (`logger: false`, Fastify's default).
+ */
 export interface RecallWebhookPluginOptions extends RecallWebhookOptions<FastifyRequest> {
   /** The callback URL's path (under the prefix the plugin is registered with), e.g. `/tencent-chat/callback`. */
   path: string;
@@ -37,7 +44,7 @@ export async function recallWebhook(
   instance: FastifyInstance,
   pluginOptions: RecallWebhookPluginOptions,
 ): Promise<void> {
-  const { path, onOtherCommand, options } = splitOptions(pluginOptions);
+  const { path, onOtherCommand, options } = splitOptions(pluginOptions, instance.log);
   const core = createRecallCore(options, 'recallWebhook');
   const parseJson = instance.getDefaultJsonParser('error', 'error');
 
@@ -68,6 +75,8 @@ export async function recallWebhook(
 
   // The other commands' bodies: JSON for onOtherCommand whatever the Content-Type, or left unread
   // for the 404. The app's parsers stay where they are.
+  // A body that cannot be read or parsed is answered FAIL by the route, not thrown to the app's
+  // error handler (NestJS's answers every error it does not know 500).
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser('*', (request, _payload, done) => {
     if (!onOtherCommand) {
@@ -75,14 +84,29 @@ export async function recallWebhook(
       return;
     }
     readStream(request.raw, core.options.limit, core.options.bodyTimeoutMs).then(
-      (source) => parseJson(request, textOf(source), done),
-      (error: Error) => done(error, undefined),
+      (source) =>
+        parseJson(request, textOf(source), (error: Error | null, body?: unknown) =>
+          done(null, error ? new UnreadableBody(new InvalidBodyError('body is not valid JSON')) : body),
+        ),
+      (error: RecallWebhookError) => done(null, new UnreadableBody(error)),
     );
   });
 
-  instance.post(path, { onRequest: takeRecall }, async (request, reply) =>
-    onOtherCommand ? onOtherCommand(request, reply) : send(request, reply, NOT_CLAIMED),
-  );
+  const failures = createFailureLog(normalizeLog(options.log));
+  instance.post(path, { onRequest: takeRecall }, async (request, reply) => {
+    if (!onOtherCommand) return send(request, reply, NOT_CLAIMED);
+    if (request.body instanceof UnreadableBody) {
+      const { status, message } = request.body.error;
+      const label = `POST ${pathOf(request.raw.url ?? '')}`;
+      failures.report(
+        'warn',
+        `${status} ${message}`,
+        `answered ${status} FAIL (${message}) to ${label}, another command`,
+      );
+      return send(request, reply, failAnswer(status, message));
+    }
+    return onOtherCommand(request, reply);
+  });
 }
 
 // What fastify-plugin would set, without its 'skip-override': the parser stays encapsulated with
@@ -94,7 +118,10 @@ Object.defineProperty(recallWebhook, Symbol.for('plugin-meta'), {
   value: { name: PLUGIN_NAME, fastify: '4.x || 5.x' },
 });
 
-function splitOptions(pluginOptions: RecallWebhookPluginOptions): {
+function splitOptions(
+  pluginOptions: RecallWebhookPluginOptions,
+  logger: FastifyBaseLogger,
+): {
   path: string;
   onOtherCommand: OtherCommandHandler | undefined;
   options: RecallWebhookOptions<FastifyRequest>;
@@ -108,7 +135,27 @@ function splitOptions(pluginOptions: RecallWebhookPluginOptions): {
   }
   const options: Partial<Record<string, unknown>> = { ...rest };
   for (const key of REGISTER_OPTIONS) delete options[key];
+  if (options['log'] === undefined) options['log'] = logOf(logger);
   return { path, onOtherCommand, options: options as unknown as RecallWebhookOptions<FastifyRequest> };
+}
+
+/**
+ * The app's logger as the `log` option, or undefined (the console) when the app has none: Fastify
+ * then gives a logger whose methods do nothing, and pino's `level` is what it lacks.
+ */
+function logOf(logger: FastifyBaseLogger): RecallLog | undefined {
+  if (typeof logger.level !== 'string') return undefined;
+  return {
+    debug: (message) => logger.debug(message),
+    info: (message) => logger.info(message),
+    warn: (message) => logger.warn(message),
+    error: (message) => logger.error(message),
+  };
+}
+
+/** What the content-type parser hands the route for another command whose body it could not take. */
+class UnreadableBody {
+  constructor(readonly error: RecallWebhookError) {}
 }
 
 function textOf(source: BodySource): string {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   Inject,
   type DynamicModule,
@@ -9,7 +9,13 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { recallWebhook as fastifyPlugin, type RecallWebhookPluginOptions } from './fastify';
-import { createNodeListener } from './node-http';
+import { createNodeListener, type NextHandler } from './node-http';
+import { createFailureLog, normalizeLog } from '../delivery/log';
+import { pathOf, readBody, writeAnswer } from '../http/node-io';
+import { normalizeOptions } from '../http/options';
+import { failAnswer, JSON_CONTENT_TYPE } from '../protocol/answers';
+import { parseBody, type BodySource } from '../protocol/body';
+import { RecallWebhookError } from '../protocol/errors';
 import type { RecallWebhookOptions } from '../http/types';
 
 /**
@@ -17,11 +23,17 @@ import type { RecallWebhookOptions } from '../http/types';
  * Express's on the Express platform, Fastify's on the Fastify platform.
  */
 export interface RecallWebhookModuleOptions<Req = unknown, Reply = unknown> extends RecallWebhookOptions<Req> {
-  /** The callback URL's path, e.g. `/tencent-chat/callback`; a global prefix does not apply to it. */
+  /**
+   * The callback URL's path, e.g. `/tencent-chat/callback`; a global prefix does not apply to it.
+   * Only this path is taken: `/tencent-chat/callback/other` is the app's.
+   */
   path: string;
   /**
-   * Fastify platform only: answers the other callback commands POSTed to `path` (as the Fastify
-   * plugin's `onOtherCommand`). On the Express platform they go on to the app's own routes.
+   * Answers the other callback commands POSTed to `path`, on either platform, as a route handler
+   * would: `request.body` is the JSON Tencent sent (parsed whatever the Content-Type, up to
+   * `limit`); a value it returns (or resolves to) is sent as the answer, or it answers with
+   * `reply.status(200).send(…)`, which both platforms have. Without it, they go on to the app's
+   * routes on Express and are answered 404 FAIL on Fastify.
    */
   onOtherCommand?: ((request: Req, reply: Reply) => unknown) | undefined;
 }
@@ -39,7 +51,7 @@ export interface RecallWebhookModuleAsyncOptions<Req = unknown, Reply = unknown>
 const MODULE_OPTIONS = Symbol('tencent-chat-recall-webhook module options');
 
 /**
- * A NestJS module (NestJS 10 and 11, Express and Fastify platforms) that receives Tencent Cloud
+ * A NestJS module (NestJS 10, 11 and 12, Express and Fastify platforms) that receives Tencent Cloud
  * Chat's recall callbacks at `path`, with the same options, checks and answers as `recallWebhook`.
  * On Express it is mounted before the app's controllers, after Nest's body parser (whose `rawBody`
  * it reads when the app is created with `rawBody: true`); on Fastify it is the Fastify plugin,
@@ -74,17 +86,19 @@ export class RecallWebhookModule implements NestModule {
     const adapter = this.adapterHost.httpAdapter;
     const platform = adapter.getType();
     if (platform === 'express') {
-      if (onOtherCommand !== undefined) {
-        throw new TypeError(
-          'RecallWebhookModule: invalid options: "onOtherCommand" is for the Fastify platform; on Express, other commands go on to your routes',
-        );
-      }
       const listener = createNodeListener(
         options as RecallWebhookOptions<IncomingMessage>,
         'RecallWebhookModule',
         rawOrParsed,
       );
-      adapter.getInstance<{ use: (path: string, handler: unknown) => void }>().use(path, listener);
+      const passOn = onOtherCommand ? answerOtherCommands(options, onOtherCommand) : undefined;
+      // Mounted without a path: Express would match one as a prefix, taking `${path}/anything`.
+      adapter
+        .getInstance<{ use: (handler: unknown) => void }>()
+        .use((req: ExpressRequest, res: ServerResponse, next: NextHandler) => {
+          if (pathOf(req.url ?? '') !== path) next();
+          else listener(req, res, passOn && req.method === 'POST' ? () => passOn(req, res, next) : next);
+        });
       return;
     }
     if (platform === 'fastify') {
@@ -100,7 +114,53 @@ export class RecallWebhookModule implements NestModule {
 Inject(MODULE_OPTIONS)(RecallWebhookModule, undefined, 0);
 Inject(HttpAdapterHost)(RecallWebhookModule, undefined, 1);
 
+type ExpressRequest = IncomingMessage & { rawBody?: unknown; body?: unknown };
+
+/**
+ * On Express, the other commands at `path` as the Fastify plugin answers them: the body parsed
+ * (or read) against `limit`, `onOtherCommand` called as a route handler, what it returns sent as
+ * JSON. A body that cannot be read is answered FAIL and logged; a handler's error goes to the
+ * app's error handling, as a route's would.
+ */
+function answerOtherCommands(
+  options: RecallWebhookOptions<unknown>,
+  onOtherCommand: (request: never, reply: never) => unknown,
+): (req: ExpressRequest, res: ServerResponse, next: NextHandler) => void {
+  const { limit, bodyTimeoutMs } = normalizeOptions(options, 'RecallWebhookModule');
+  const failures = createFailureLog(normalizeLog(options.log));
+  return (req, res, next) => {
+    readBody(req, limit, bodyTimeoutMs, rawOrParsed(req))
+      .then((source) => {
+        req.body = isEmpty(source) ? undefined : parseBody(source, limit);
+      })
+      .then(
+        async () => {
+          const result = await onOtherCommand(req as never, res as never);
+          if (result !== undefined && !res.headersSent) {
+            res.writeHead(200, { 'Content-Type': JSON_CONTENT_TYPE }).end(JSON.stringify(result));
+          }
+        },
+        (error: unknown) => {
+          if (!(error instanceof RecallWebhookError)) throw error;
+          failures.report('warn', `${error.status} ${error.message}`, otherCommandFailure(req, error));
+          writeAnswer(req, res, failAnswer(error.status, error.message));
+        },
+      )
+      .catch(next);
+  };
+}
+
+/** No body, as Fastify gives a route when none was sent. */
+function isEmpty(source: BodySource): boolean {
+  if (source.kind === 'bytes') return source.bytes.byteLength === 0;
+  return source.kind === 'text' ? source.text === '' : source.value === undefined;
+}
+
+function otherCommandFailure(req: IncomingMessage, error: RecallWebhookError): string {
+  return `answered ${error.status} FAIL (${error.message}) to POST ${pathOf(req.url ?? '')}, another command for onOtherCommand`;
+}
+
 /** With `rawBody: true`, Nest's Express body parser keeps the bytes it parsed in `req.rawBody`. */
-function rawOrParsed(req: IncomingMessage & { rawBody?: unknown; body?: unknown }): unknown {
+function rawOrParsed(req: ExpressRequest): unknown {
   return req.rawBody instanceof Uint8Array ? req.rawBody : req.body;
 }
