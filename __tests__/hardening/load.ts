@@ -98,6 +98,7 @@ export async function mixedFlood(count: number, concurrency: number, seed: numbe
       limit: LIMIT,
       onRecall: (_event, req) => deliver(req),
       onC2CRecall: (_event, req) => deliver(req),
+      onOfficialAccountRecall: (_event, req) => deliver(req),
     }),
   );
   app.use((_req, res) => void res.status(204).end());
