@@ -52,6 +52,10 @@ const shared: Options = {
   target: 'node20',
   platform: 'node',
   removeNodeProtocol: false,
+  // Classes keep their names (`new SignatureVerificationError('x').name`, util.inspect, a span's
+  // error.type): the CommonJS conversion assigns them as anonymous class expressions. The names
+  // are string literals, so a consumer's minifier keeps them too.
+  keepNames: true,
   tsconfig: 'tsconfig.build.json',
   outDir: 'dist',
 };
