@@ -11,6 +11,7 @@ import {
   UnsupportedEncodingError,
 } from '../protocol/errors';
 import { parseQuery, type CallbackQuery } from '../protocol/query';
+import { escapeControl } from '../delivery/log';
 
 // The Node side of every adapter that hands over Node's `req` and `res` (node:http, Express,
 // Koa, Fastify, NestJS): the body read against limit and timeout, the answer written.
@@ -21,10 +22,13 @@ const EMPTY_BODY = Buffer.alloc(0);
 /** The answer to a request no handler took, where there is nothing to pass it on to. */
 export const NOT_CLAIMED = failAnswer(404, 'not a recall callback');
 
-/** The path of a request URL, without its query (which holds Sign). */
+/**
+ * The path of a request URL, without its query (which holds Sign), for debug and log lines:
+ * escaped, since Node hands over bytes past ASCII in a request line as Latin-1 (a raw 0x9B is CSI).
+ */
 export function pathOf(url: string): string {
   const start = url.indexOf('?');
-  return start === -1 ? url : url.slice(0, start);
+  return escapeControl(start === -1 ? url : url.slice(0, start));
 }
 
 /** The parsed query of a request URL. */
