@@ -55,12 +55,31 @@ export function streamConsumed(req: IncomingMessage): boolean {
   return req.readableEnded || !req.readable;
 }
 
-/** The body an earlier parser produced from a stream it read: bytes, text or a parsed value. */
+/**
+ * The body an earlier parser produced from a stream it read: bytes, text or a parsed value. The
+ * parser had its own limit (express.json()'s and koa-body's are larger), so this one's is applied
+ * again: to `Content-Length`, to the bytes or text the parser kept (when `parseBody` reads them),
+ * and to a parsed value's size as JSON, since a chunked or compressed body has no length that
+ * tells how large it was.
+ */
 export function alreadyRead(req: IncomingMessage, body: unknown, limit: number): Promise<BodySource> {
-  // An earlier parser (express.json() has its own, larger default limit) read the stream: the
-  // size Tencent sent still counts against this middleware's limit.
   if (Number(req.headers['content-length']) > limit) return Promise.reject(new PayloadTooLargeError());
-  return Promise.resolve(sourceOf(body));
+  const source = sourceOf(body);
+  if (source.kind === 'parsed' && serializedSize(source.value) > limit) {
+    return Promise.reject(new PayloadTooLargeError());
+  }
+  return Promise.resolve(source);
+}
+
+/** A parsed body's size in bytes as JSON; 0 for what JSON cannot write (the schema refuses it). */
+function serializedSize(value: unknown): number {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return 0;
+  }
+  return json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
 }
 
 /** Reads the unread stream against `limit` and `timeoutMs`; a compressed body is refused (415). */
