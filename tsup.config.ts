@@ -23,9 +23,59 @@ async function writeEsModuleWrappers(): Promise<void> {
     if (names.includes('default') || reexports.length > 0) {
       throw new Error(`dist/${name}.js: a default export or a re-export cannot be re-exported by name`);
     }
-    writeFileSync(join(DIST, `${name}.mjs`), `export { ${names.join(', ')} } from './${name}.js';\n`);
+    const reexport = `export { ${names.join(', ')} } from './${name}.js';\n`;
+    const peers = peersRequiredBy(`${name}.js`);
+    if (peers.length === 0) {
+      writeFileSync(join(DIST, `${name}.mjs`), reexport);
+    } else {
+      writeFileSync(join(DIST, `${name}.peer.mjs`), peerLoader(name));
+      // A named import: bundlers drop the unused module without a warning (`sideEffects: false`),
+      // and a bundle needs no loader, since it runs no CommonJS file under Node's import.
+      writeFileSync(join(DIST, `${name}.mjs`), `import { loaded } from './${name}.peer.mjs';\n${reexport}`);
+    }
   }
   for (const file of readdirSync(DIST)) if (/^chunk-.*\.mjs$/.test(file)) rmSync(join(DIST, file));
+}
+
+const PEER_DEPENDENCIES = Object.keys(
+  (JSON.parse(readFileSync('package.json', 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies,
+);
+
+/** The optional peer dependencies a CommonJS file of the build requires, itself or through its chunks. */
+function peersRequiredBy(file: string, seen = new Set<string>()): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  const code = readFileSync(join(DIST, file), 'utf8');
+  const required = [...code.matchAll(/\brequire\((['"])([^'"]+)\1\)/g)].map((match) => match[2]);
+  return [
+    ...new Set([
+      ...required.filter((name) => PEER_DEPENDENCIES.includes(name)),
+      ...required.filter((name) => name.startsWith('./')).flatMap((chunk) => peersRequiredBy(chunk.slice(2), seen)),
+    ]),
+  ];
+}
+
+/**
+ * Imported by an ES module entry whose CommonJS file requires an optional peer dependency, before
+ * its re-export: it loads the CommonJS file with `require`, so that a missing peer rejects the
+ * `import()` as any error of an ES module does. Left to the re-export, Node 20 would also throw
+ * the CommonJS file's load error as uncaught, ending a process whose code caught it. The module is
+ * then cached, so the re-export takes the very same one. In a bundle the file is not beside this
+ * one (the bundler inlined it): then nothing is loaded here.
+ */
+function peerLoader(name: string): string {
+  const file = `./${name}.js`;
+  return [
+    "import { createRequire } from 'node:module';",
+    'try {',
+    `  createRequire(import.meta.url)('${file}');`,
+    '} catch (error) {',
+    `  const bundled = error?.code === 'MODULE_NOT_FOUND' && error.message.startsWith("Cannot find module '${file}'");`,
+    '  if (!bundled) throw error;',
+    '}',
+    'export const loaded = true;',
+    '',
+  ].join('\n');
 }
 
 /**
@@ -52,6 +102,10 @@ const shared: Options = {
   target: 'node20',
   platform: 'node',
   removeNodeProtocol: false,
+  // Classes keep their names (`new SignatureVerificationError('x').name`, util.inspect, a span's
+  // error.type): the CommonJS conversion assigns them as anonymous class expressions. The names
+  // are string literals, so a consumer's minifier keeps them too.
+  keepNames: true,
   tsconfig: 'tsconfig.build.json',
   outDir: 'dist',
 };

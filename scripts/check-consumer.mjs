@@ -174,6 +174,7 @@ try {
     `@opentelemetry/api@${installedVersion('@opentelemetry/api')}`,
     `@opentelemetry/sdk-metrics@${installedVersion('@opentelemetry/sdk-metrics')}`,
     `@opentelemetry/exporter-prometheus@${installedVersion('@opentelemetry/exporter-prometheus')}`,
+    `@opentelemetry/sdk-trace-base@${installedVersion('@opentelemetry/sdk-trace-base')}`,
     `bullmq-otel@${installedVersion('bullmq-otel')}`,
     TYPESCRIPT_7,
   ];
@@ -191,6 +192,7 @@ try {
   );
   run('tsc, moduleResolution bundler', bin('tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
   checkBundled(work, consumer);
+  checkErrorNames(consumer);
 
   checkShippedLinks(join(consumer, 'node_modules', packed.name));
   checkSnippets(consumer);
@@ -236,6 +238,19 @@ function checkBundled(work, consumer) {
     consumer,
   );
   console.log(run('run the bundle', process.execPath, ['app.mjs'], bundled).trim().replace(/^/gm, '     '));
+}
+
+/**
+ * The error classes as built: each has its own name in CommonJS and in ES modules (esbuild's
+ * keepNames), and a failed callback's span carries it as `error.type` (scripts/consumer/error-names.mjs).
+ */
+function checkErrorNames(consumer) {
+  copyFileSync(join(fixtures, 'error-names.mjs'), join(consumer, 'error-names.mjs'));
+  console.log(
+    run('error classes named, span error.type', process.execPath, ['error-names.mjs'], consumer)
+      .trim()
+      .replace(/^/gm, '     '),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import Koa3, { type Context, type Middleware } from 'koa';
 import Router from '@koa/router';
 import getRawBody from 'raw-body';
@@ -138,6 +139,13 @@ describe.each(MAJORS)('%s', (_major, Koa) => {
       });
     });
 
+    it('does not take a recall posted below its route', async () => {
+      const search = new URLSearchParams(createCallbackQuery(SDK_APP_ID));
+      const reply = await send(server.port, `${PATH}/sub?${search}`, { body: JSON.stringify(createRecallEvent()) });
+      expect(reply.status).toBe(404);
+      expect(onRecall).not.toHaveBeenCalled();
+    });
+
     it('leaves the routes after it to their own parsers', async () => {
       const reply = await send(server.port, '/orders', {
         body: JSON.stringify({ id: 7 }),
@@ -145,5 +153,49 @@ describe.each(MAJORS)('%s', (_major, Koa) => {
       });
       expect(JSON.parse(reply.text)).toEqual({ parsed: { id: 7 } });
     });
+  });
+});
+
+describe.each(MAJORS)('%s behind koaBody() with its defaults (a 1 MB JSON limit)', (_major, Koa) => {
+  const onRecall = jest.fn();
+  let server: TableServer;
+  const search = new URLSearchParams(createCallbackQuery(SDK_APP_ID)).toString();
+  const recallOf = (kilobytes: number) => JSON.stringify(createRecallEvent({ Padding: 'x'.repeat(kilobytes * 1024) }));
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    const app = new Koa();
+    app.use(koaBody());
+    app.use(recallWebhook({ sdkAppId: SDK_APP_ID, onRecall, limit: '100kb' }));
+    app.use(nextHandler);
+    server = await listen(app);
+  });
+  afterAll(() => server.close());
+  beforeEach(() => onRecall.mockClear());
+
+  it('answers a chunked recall of 200 KB 413 FAIL with limit 100kb, koa-body having read it', async () => {
+    const reply = await send(server.port, `${PATH}?${search}`, { body: recallOf(200), chunks: 4, headers: json });
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.text)).toEqual({
+      ActionStatus: 'FAIL',
+      ErrorInfo: 'request body is larger than the limit',
+      ErrorCode: 1,
+    });
+    expect(onRecall).not.toHaveBeenCalled();
+  });
+
+  it('answers a gzip recall that inflates past the limit 413 FAIL, whatever its Content-Length', async () => {
+    const reply = await send(server.port, `${PATH}?${search}`, {
+      body: gzipSync(recallOf(200)),
+      headers: { ...json, 'content-encoding': 'gzip' },
+    });
+    expect(reply.status).toBe(413);
+    expect(onRecall).not.toHaveBeenCalled();
+  });
+
+  it('takes a chunked recall within the limit', async () => {
+    const reply = await send(server.port, `${PATH}?${search}`, { body: recallOf(50), chunks: 4, headers: json });
+    expect(reply.status).toBe(200);
+    expect(onRecall).toHaveBeenCalledTimes(1);
   });
 });

@@ -4,7 +4,7 @@
  * process.
  */
 import { createRecallHandler, type RecallLog, type RecallWebhookOptions } from '../../lib/entries';
-import { LINES_PER_WINDOW, WINDOW_MS } from '../../lib/delivery/log';
+import { createFailureLog, KINDS_PER_WINDOW, LINES_PER_WINDOW, OTHER_KINDS, WINDOW_MS } from '../../lib/delivery/log';
 import { createC2CRecallEvent, createCallbackQuery, createRecallEvent } from '../../lib/testing/index';
 
 const SDK_APP_ID = 1400000000;
@@ -113,11 +113,55 @@ describe('the log option', () => {
     expect(lines).toHaveLength(LINES_PER_WINDOW + 1);
     expect(lines.at(-1)).toEqual({
       level: 'warn',
-      message: `tencent-chat-recall-webhook: ${50 - LINES_PER_WINDOW} more like "401 Sign does not match" in the last 60 s`,
+      message: `tencent-chat-recall-webhook: ${50 - LINES_PER_WINDOW} more like "401 SignatureVerificationError" in the last 60 s`,
     });
     // A new window writes again.
     await handler(post(createRecallEvent(), query));
     expect(lines).toHaveLength(LINES_PER_WINDOW + 2);
+  });
+
+  it("caps invalid bodies of every shape as one kind: Joi's message is not the key", async () => {
+    jest.useFakeTimers({ doNotFake: ['performance', 'setImmediate', 'nextTick', 'queueMicrotask'] });
+    const { log, lines } = recordingLog();
+    const handler = handlerWith({ log });
+    const shapes = (i: number): object => {
+      const valid = createRecallEvent();
+      switch (i % 6) {
+        case 0: // the index in Joi's message varies
+          return { ...valid, MsgSeqList: [...Array.from({ length: i % 40 }, () => ({ MsgSeq: 1 })), { MsgSeq: 'x' }] };
+        case 1:
+          return { ...valid, GroupId: i };
+        case 2:
+          return { ...valid, EventTime: `t${i}` };
+        case 3:
+          return { ...valid, MsgSeqList: [{ MsgSeq: 1, MsgId: i }] };
+        case 4:
+          return { ...valid, TopicId: { [`k${i}`]: i } };
+        default:
+          return { ...valid, Operator_Account: [i] };
+      }
+    };
+    for (let i = 0; i < 300; i++) expect((await handler(post(shapes(i))))!.status).toBe(400);
+    expect(new Set(lines.map((line) => line.message)).size).toBe(LINES_PER_WINDOW);
+    expect(lines).toHaveLength(LINES_PER_WINDOW);
+    jest.advanceTimersByTime(WINDOW_MS);
+    expect(lines.at(-1)).toEqual({
+      level: 'warn',
+      message: `tencent-chat-recall-webhook: ${300 - LINES_PER_WINDOW} more like "400 InvalidBodyError" in the last 60 s`,
+    });
+  });
+
+  it('bounds the kinds a window tells apart, should a caller vary them', () => {
+    jest.useFakeTimers();
+    const { log, lines } = recordingLog();
+    const failures = createFailureLog(log);
+    for (let i = 0; i < 1000; i++) failures.report('error', `worker error ${i}`, `worker error: ${i}`);
+    // One line for each of the first kinds, then the shared kind's lines.
+    expect(lines).toHaveLength(KINDS_PER_WINDOW + LINES_PER_WINDOW);
+    jest.advanceTimersByTime(WINDOW_MS);
+    expect(lines.at(-1)?.message).toBe(
+      `tencent-chat-recall-webhook: ${1000 - KINDS_PER_WINDOW - LINES_PER_WINDOW} more like "${OTHER_KINDS}" in the last 60 s`,
+    );
   });
 
   it('defaults to the console: warn for refusals, error for lost recalls', async () => {

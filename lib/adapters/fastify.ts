@@ -25,7 +25,8 @@ export interface RecallWebhookPluginOptions extends RecallWebhookOptions<Fastify
   /**
    * Answers the POSTs Tencent sends to the same URL that are not a recall this plugin has a handler
    * (or a queue) for, as a route handler would: `request.body` is the JSON Tencent sent (parsed
-   * whatever the Content-Type, up to `limit`). Without it they are answered 404 FAIL.
+   * whatever the Content-Type, up to `limit`). Without it they are answered 404 FAIL. They are not
+   * signature-checked (`token` guards recalls only): check them with `createCallbackSignatureCheck`.
    */
   onOtherCommand?: OtherCommandHandler | undefined;
 }

@@ -1,4 +1,5 @@
 /** What every command of the CLI shares: where it writes, its exit codes, usage errors, safe printing. */
+import { escapeControl, escapeControlKeepingLines } from '../delivery/log';
 
 /** Where the CLI writes; each call is one or more whole lines. */
 export interface CliIo {
@@ -44,31 +45,5 @@ export function reportUsage(error: Error, io: CliIo, helpCommand: string | undef
   return EXIT_USAGE;
 }
 
-// C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional overrides
-// and isolates: what could move a terminal's cursor, forge a line or reorder the text around it.
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex -- as above
-const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-function escapeCharacter(character: string): string {
-  const code = character.charCodeAt(0);
-  return (
-    NAMED_ESCAPES[character] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`)
-  );
-}
-
-/**
- * Text from outside the CLI (job data, error messages, a server's answer) as one printable line:
- * control characters written as escapes (`\n`, `\x1b`...), so that it cannot forge lines or
- * drive the terminal.
- */
-export function escapeControl(text: string): string {
-  return text.replace(CONTROL, escapeCharacter);
-}
-
-/** Like `escapeControl`, but keeps newlines: for multi-line text the CLI prints line by line. */
-export function escapeControlKeepingLines(text: string): string {
-  return text.replace(CONTROL_EXCEPT_NEWLINE, escapeCharacter);
-}
+// The log's escaping: the CLI prints text from outside with the same set escaped.
+export { escapeControl, escapeControlKeepingLines };

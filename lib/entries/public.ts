@@ -1,6 +1,12 @@
 // What every entry point exports: the errors, the dedupe stores, signing and the types. No
 // adapter here: each entry point adds its own, and only the root one the Express middleware.
 export { signRequestTime } from '../protocol/signature';
+export {
+  createCallbackSignatureCheck,
+  type CallbackSignatureCheck,
+  type CallbackSignatureCheckOptions,
+  type CallbackSignatureQuery,
+} from '../protocol/callback-signature';
 export { DedupeStoreTimeoutError } from '../delivery/dedupe';
 export { dedupeKey, jobDeduplicationId } from '../protocol/recall-key';
 export { DEFAULT_JOB_OPTIONS, EnqueueBackloggedError, EnqueueTimeoutError } from '../delivery/queue';

@@ -11,6 +11,7 @@ import {
   UnsupportedEncodingError,
 } from '../protocol/errors';
 import { parseQuery, type CallbackQuery } from '../protocol/query';
+import { escapeControl } from '../delivery/log';
 
 // The Node side of every adapter that hands over Node's `req` and `res` (node:http, Express,
 // Koa, Fastify, NestJS): the body read against limit and timeout, the answer written.
@@ -21,10 +22,13 @@ const EMPTY_BODY = Buffer.alloc(0);
 /** The answer to a request no handler took, where there is nothing to pass it on to. */
 export const NOT_CLAIMED = failAnswer(404, 'not a recall callback');
 
-/** The path of a request URL, without its query (which holds Sign). */
+/**
+ * The path of a request URL, without its query (which holds Sign), for debug and log lines:
+ * escaped, since Node hands over bytes past ASCII in a request line as Latin-1 (a raw 0x9B is CSI).
+ */
 export function pathOf(url: string): string {
   const start = url.indexOf('?');
-  return start === -1 ? url : url.slice(0, start);
+  return escapeControl(start === -1 ? url : url.slice(0, start));
 }
 
 /** The parsed query of a request URL. */
@@ -51,12 +55,31 @@ export function streamConsumed(req: IncomingMessage): boolean {
   return req.readableEnded || !req.readable;
 }
 
-/** The body an earlier parser produced from a stream it read: bytes, text or a parsed value. */
+/**
+ * The body an earlier parser produced from a stream it read: bytes, text or a parsed value. The
+ * parser had its own limit (express.json()'s and koa-body's are larger), so this one's is applied
+ * again: to `Content-Length`, to the bytes or text the parser kept (when `parseBody` reads them),
+ * and to a parsed value's size as JSON, since a chunked or compressed body has no length that
+ * tells how large it was.
+ */
 export function alreadyRead(req: IncomingMessage, body: unknown, limit: number): Promise<BodySource> {
-  // An earlier parser (express.json() has its own, larger default limit) read the stream: the
-  // size Tencent sent still counts against this middleware's limit.
   if (Number(req.headers['content-length']) > limit) return Promise.reject(new PayloadTooLargeError());
-  return Promise.resolve(sourceOf(body));
+  const source = sourceOf(body);
+  if (source.kind === 'parsed' && serializedSize(source.value) > limit) {
+    return Promise.reject(new PayloadTooLargeError());
+  }
+  return Promise.resolve(source);
+}
+
+/** A parsed body's size in bytes as JSON; 0 for what JSON cannot write (the schema refuses it). */
+function serializedSize(value: unknown): number {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return 0;
+  }
+  return json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
 }
 
 /** Reads the unread stream against `limit` and `timeoutMs`; a compressed body is refused (415). */

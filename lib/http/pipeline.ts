@@ -164,9 +164,10 @@ export function createRecallCore<Req>(userOptions: RecallWebhookOptions<Req>, fa
   function reportFailAnswer(status: number, error: unknown, subject: string, label: string): void {
     const reason = error instanceof RecallWebhookError ? error.message : 'internal error';
     const cause = error instanceof RecallWebhookError && error.cause !== undefined ? `: ${messageOf(error.cause)}` : '';
+    // Capped per status and class: a message can name what the sender sent (Joi's names the field).
     failures.report(
       status >= 500 ? 'error' : 'warn',
-      `${status} ${reason}`,
+      `${status} ${error instanceof RecallWebhookError ? error.name : 'internal error'}`,
       `answered ${status} FAIL (${reason}${cause}) to ${label}, ${subject}`,
     );
   }

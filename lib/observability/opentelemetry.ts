@@ -6,6 +6,7 @@
 import type { TracingChannel, TracingChannelSubscribers } from 'node:diagnostics_channel';
 import {
   context as otelContext,
+  diag,
   metrics,
   propagation,
   ROOT_CONTEXT,
@@ -80,7 +81,9 @@ interface Started {
 /**
  * Subscribes to the package's TracingChannels and makes a span per callback, per job (linked to
  * the callback that queued it) and per reconciliation pass, and the metrics in `METRICS`. Call it
- * once, after the SDK is set up; `disable()` undoes it.
+ * once, after the SDK is set up; `disable()` undoes it. An SDK component that throws (a span
+ * processor, a tracer, a propagator, an instrument) costs its span or its data point only: the
+ * error goes to OpenTelemetry's `diag` logger, never to the request or the process.
  */
 export function instrumentRecallWebhook(
   options: RecallWebhookInstrumentationOptions = {},
@@ -121,30 +124,37 @@ export function instrumentRecallWebhook(
     if (!run) return;
     started.delete(context);
     if (failed) {
-      run.span.setStatus({ code: SpanStatusCode.ERROR });
-      if (error !== undefined) {
-        run.span.setAttribute('error.type', errorType(error));
-        if (error instanceof Error) run.span.recordException(error);
-      }
+      attempt('marking a span failed', () => {
+        run.span.setStatus({ code: SpanStatusCode.ERROR });
+        if (error !== undefined) {
+          run.span.setAttribute('error.type', errorType(error));
+          if (error instanceof Error) run.span.recordException(error);
+        }
+      });
     }
-    run.span.end();
+    attempt('ending a span', () => run.span.end());
   }
 
   const callback = {
     start(context: CallbackTraceContext) {
-      const span = tracer.startSpan(
-        `recall callback ${context.command}`,
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: { 'http.request.method': 'POST', [ATTRIBUTES.command]: context.command },
-        },
-        otelContext.active(),
+      const span = attempt('starting a callback span', () =>
+        tracer.startSpan(
+          `recall callback ${context.command}`,
+          {
+            kind: SpanKind.INTERNAL,
+            attributes: { 'http.request.method': 'POST', [ATTRIBUTES.command]: context.command },
+          },
+          otelContext.active(),
+        ),
       );
+      if (!span) return;
       begin(context, span);
       // Handed to a job when the recall is queued, so the job's span can link back to this one.
-      const carrier: TraceCarrier = {};
-      propagation.inject(trace.setSpan(otelContext.active(), span), carrier);
-      if (Object.keys(carrier).length > 0) context.traceContext = carrier;
+      attempt('injecting the trace context', () => {
+        const carrier: TraceCarrier = {};
+        propagation.inject(trace.setSpan(otelContext.active(), span), carrier);
+        if (Object.keys(carrier).length > 0) context.traceContext = carrier;
+      });
     },
     asyncEnd(context: CallbackTraceContext) {
       const run = started.get(context);
@@ -154,37 +164,45 @@ export function instrumentRecallWebhook(
         'http.response.status_code': context.status,
       };
       if (run) {
-        run.span.setAttributes({ ...attributes, [ATTRIBUTES.sdkAppId]: context.sdkAppId });
-        instruments.callbackDuration.record((performance.now() - run.startedAt) / 1000, attributes);
+        attempt('setting span attributes', () =>
+          run.span.setAttributes({ ...attributes, [ATTRIBUTES.sdkAppId]: context.sdkAppId }),
+        );
+        attempt('recording a metric', () =>
+          instruments.callbackDuration.record((performance.now() - run.startedAt) / 1000, attributes),
+        );
       }
-      instruments.callbacks.add(1, attributes);
+      attempt('recording a metric', () => instruments.callbacks.add(1, attributes));
       finish(context, context.outcome === 'failed', context.error);
     },
   };
 
   const job = {
     start(context: JobTraceContext) {
-      const linked =
-        context.traceContext && trace.getSpanContext(propagation.extract(ROOT_CONTEXT, context.traceContext));
-      const links: Link[] = linked ? [{ context: linked }] : [];
-      const span = tracer.startSpan(
-        `recall job ${context.command}`,
-        {
-          kind: SpanKind.CONSUMER,
-          links,
-          attributes: {
-            'messaging.system': 'bullmq',
-            'messaging.operation.type': 'process',
-            'messaging.operation.name': 'process',
-            'messaging.destination.name': context.queueName,
-            'messaging.message.id': context.jobId,
-            [ATTRIBUTES.command]: context.command,
-            [ATTRIBUTES.attempt]: context.attempt,
-          },
-        },
-        otelContext.active(),
+      const linked = attempt(
+        'extracting the trace context',
+        () => context.traceContext && trace.getSpanContext(propagation.extract(ROOT_CONTEXT, context.traceContext)),
       );
-      begin(context, span);
+      const links: Link[] = linked ? [{ context: linked }] : [];
+      const span = attempt('starting a job span', () =>
+        tracer.startSpan(
+          `recall job ${context.command}`,
+          {
+            kind: SpanKind.CONSUMER,
+            links,
+            attributes: {
+              'messaging.system': 'bullmq',
+              'messaging.operation.type': 'process',
+              'messaging.operation.name': 'process',
+              'messaging.destination.name': context.queueName,
+              'messaging.message.id': context.jobId,
+              [ATTRIBUTES.command]: context.command,
+              [ATTRIBUTES.attempt]: context.attempt,
+            },
+          },
+          otelContext.active(),
+        ),
+      );
+      if (span) begin(context, span);
     },
     asyncEnd(context: JobTraceContext) {
       const attributes: Attributes = {
@@ -192,13 +210,17 @@ export function instrumentRecallWebhook(
         [ATTRIBUTES.outcome]: context.outcome,
         'messaging.destination.name': context.queueName,
       };
-      started.get(context)?.span.setAttributes({ [ATTRIBUTES.outcome]: context.outcome });
-      instruments.jobs.add(1, attributes);
+      attempt('setting span attributes', () =>
+        started.get(context)?.span.setAttributes({ [ATTRIBUTES.outcome]: context.outcome }),
+      );
+      attempt('recording a metric', () => instruments.jobs.add(1, attributes));
       if (context.outcome === 'dead-letter') {
-        instruments.deadLetters.add(1, {
-          [ATTRIBUTES.command]: context.command,
-          'messaging.destination.name': context.queueName,
-        });
+        attempt('recording a metric', () =>
+          instruments.deadLetters.add(1, {
+            [ATTRIBUTES.command]: context.command,
+            'messaging.destination.name': context.queueName,
+          }),
+        );
       }
       finish(context, context.outcome !== 'ok', context.error);
     },
@@ -207,18 +229,22 @@ export function instrumentRecallWebhook(
   const reconcile = {
     start(context: ReconcileTraceContext) {
       const attributes = appAttributes(context.sdkAppId);
-      begin(
-        context,
+      const span = attempt('starting a reconciliation span', () =>
         tracer.startSpan('reconcile recalls', { kind: SpanKind.INTERNAL, attributes }, otelContext.active()),
       );
+      if (span) begin(context, span);
     },
     asyncEnd(context: ReconcileTraceContext) {
       const recovered = context.recovered ?? 0;
-      started
-        .get(context)
-        ?.span.setAttributes({ [ATTRIBUTES.recovered]: recovered, [ATTRIBUTES.outcome]: context.outcome });
+      attempt('setting span attributes', () =>
+        started
+          .get(context)
+          ?.span.setAttributes({ [ATTRIBUTES.recovered]: recovered, [ATTRIBUTES.outcome]: context.outcome }),
+      );
       if (recovered > 0) {
-        instruments.reconciledRecalls.add(recovered, appAttributes(context.sdkAppId));
+        attempt('recording a metric', () =>
+          instruments.reconciledRecalls.add(recovered, appAttributes(context.sdkAppId)),
+        );
       }
       finish(context, context.outcome === 'failed', context.error);
     },
@@ -243,6 +269,24 @@ function subscribe<Context extends object>(
 ): () => void {
   channel.subscribe(handlers as TracingChannelSubscribers<Context>);
   return () => void channel.unsubscribe(handlers as TracingChannelSubscribers<Context>);
+}
+
+/**
+ * Runs one step of the subscriber. A subscriber's throw would leave the channel as an uncaught
+ * exception (Node's behaviour), ending the process with the request unanswered: an SDK component
+ * that throws is reported to OpenTelemetry's own diagnostics instead, and the step's result is lost.
+ */
+function attempt<T>(step: string, run: () => T): T | undefined {
+  try {
+    return run();
+  } catch (error) {
+    try {
+      diag.error(`${INSTRUMENTATION_NAME}: ${step} threw`, error);
+    } catch {
+      // A diagnostics logger that throws too has nowhere left to report to.
+    }
+    return undefined;
+  }
 }
 
 /** A pass may be about no one app: then no attribute rather than an empty one. */

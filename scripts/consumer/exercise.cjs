@@ -43,6 +43,7 @@ const MAIN_EXPORTS = [
   'SignatureVerificationError',
   'TRACE_CONTEXT_FIELD',
   'UnsupportedEncodingError',
+  'createCallbackSignatureCheck',
   'createReadinessCheck',
   'createRecallHandler',
   'createRecallListener',
