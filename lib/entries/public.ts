@@ -58,6 +58,7 @@ export type {
   C2CRecallCallbackBody,
   C2CRecallEvent,
   CallbackAnswer,
+  CallbackToken,
   GroupRecallCallbackBody,
   GroupHistoryMessage,
   GroupRecallEvent,
@@ -92,4 +93,4 @@ export type {
   RecallLog,
   RecallQueue,
 } from '../delivery/types';
-export type { CallbackToken, RecallWebhookOptions } from '../http/types';
+export type { RecallWebhookOptions } from '../http/types';

@@ -1,7 +1,8 @@
 import bytes from 'bytes';
 import type { DeliverySettings } from '../delivery/deliver';
 import { deliverySettings } from '../delivery/options';
-import type { CallbackToken, RecallWebhookOptions } from './types';
+import type { CallbackToken } from '../protocol/types';
+import type { RecallWebhookOptions } from './types';
 import { TENCENT_DEADLINE_MS } from '../protocol/answers';
 import { isPlainValidOptions } from './plain-options';
 

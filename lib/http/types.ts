@@ -1,8 +1,6 @@
-import type { RecallCommand } from '../protocol/types';
+import type { CallbackToken, RecallCommand } from '../protocol/types';
 import type { DedupeOptions, ErrorContext, RecallHandlers, RecallLog, RecallQueue } from '../delivery/types';
 
-/** One callback token, or several accepted side by side while rotating. */
-export type CallbackToken = string | ReadonlyArray<string>;
 
 /** The receiver's options: at least one handler (`onRecall`, `onC2CRecall`, `onOfficialAccountRecall`) or `queue`. */
 export interface RecallWebhookOptions<Req> extends RecallHandlers<Req> {

@@ -257,6 +257,9 @@ export type AnyRecallEventOf<Command extends RecallCommand> = Extract<AnyRecallE
 /** The webhook's event of one command. */
 export type RecallEventOf<Command extends RecallCommand> = Extract<RecallEvent, { callbackCommand: Command }>;
 
+/** One callback token, or several accepted side by side while rotating. */
+export type CallbackToken = string | ReadonlyArray<string>;
+
 /** The JSON answer Tencent expects. */
 export interface CallbackAnswer {
   ActionStatus: 'OK' | 'FAIL';
