@@ -1,7 +1,6 @@
 import type { CallbackToken, RecallCommand } from '../protocol/types';
 import type { DedupeOptions, ErrorContext, RecallHandlers, RecallLog, RecallQueue } from '../delivery/types';
 
-
 /** The receiver's options: at least one handler (`onRecall`, `onC2CRecall`, `onOfficialAccountRecall`) or `queue`. */
 export interface RecallWebhookOptions<Req> extends RecallHandlers<Req> {
   /** The app's SDKAppID (number or numeric string); an array accepts several apps. */
