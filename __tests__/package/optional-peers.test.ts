@@ -53,7 +53,7 @@ beforeAll(() => {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'without-peers', type: 'module' }));
   writeFileSync(join(consumer, 'consumer.mjs'), CONSUMER);
 });
-afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+afterAll(() => consumer && rmSync(consumer, { recursive: true, force: true }));
 
 it.each(NODES)(
   'with %s, a caught import() of each entry without its peer rejects and the process goes on',
