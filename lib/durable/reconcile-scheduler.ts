@@ -278,7 +278,8 @@ export async function startRecallReconciler(options: RecallReconcilerOptions): P
       `the reconciler of queue '${queueName}' did not close within ${closeTimeoutMs} ms (Redis does not answer, ` +
         'or the pass under way did not finish): dropped its connections',
     );
-    await Promise.allSettled([worker.disconnect(), queue.disconnect()]);
+    // Not awaited: a frozen Redis never acknowledges; ioredis destroys the sockets after its disconnectTimeout.
+    void Promise.allSettled([worker.disconnect(), queue.disconnect()]);
   }
 
   return {
