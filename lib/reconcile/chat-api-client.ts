@@ -43,6 +43,8 @@ export interface ChatApiClientOptions {
 
 export interface ChatApiClient {
   readonly sdkAppId: number;
+  /** The App admin account it signs as. */
+  readonly identifier: string;
   /**
    * POSTs `body` as JSON to `${baseUrl}/v4/${command}?sdkappid&identifier&usersig&random&contenttype=json`;
    * resolves to the parsed answer when its ActionStatus is OK; rejects with a `ChatApiError` when
@@ -192,6 +194,7 @@ export function createChatApiClient(options: ChatApiClientOptions): ChatApiClien
 
   return {
     sdkAppId,
+    identifier: value.identifier,
     call,
     get callsMade() {
       return callsMade;
