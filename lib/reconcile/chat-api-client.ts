@@ -7,6 +7,7 @@ import Joi from 'joi';
 // resolvers (Jest 30's among them) reject; Node and bundlers load the file either way.
 import { Api as UserSigApi } from 'tls-sig-api-v2/TLSSigAPIv2.js';
 import { sdkAppIdSchema } from '../http/options-schema';
+import { timerMs } from '../delivery/options-schema';
 import { FREQUENCY_LIMIT_ERROR_CODES } from '../protocol/chat-api-error-codes';
 import { DOCUMENTED_CALLS_PER_SECOND } from '../protocol/chat-api-rate-limits';
 
@@ -25,14 +26,19 @@ export interface ChatApiClientOptions {
   /** The REST API's domain for the app's region; default `https://console.tim.qq.com` (China). */
   baseUrl?: string | undefined;
   /**
-   * Upper bound on HTTP requests a second, retries included; default 20. Tencent allows 200 a
-   * second per API by default, shared with everything else the app calls: a background pass
-   * should leave it most of that. Commands documented with a lower rate (get_appid_group_list:
-   * 1 a second) are spaced at that rate too.
+   * Upper bound on HTTP requests a second, retries included; default 20, from 0.01 to 10,000.
+   * No window of one second holds more, stalls of the event loop included: requests are spaced
+   * 1/maxCallsPerSecond apart (plus 5 % for the jitter of their arrival), measured from when the
+   * last one was sent, so a late request never lets the next ones catch up in a burst. Tencent
+   * allows 200 a second per API by default, shared with everything else the app calls: a
+   * background pass should leave it most of that. Commands documented with a lower rate
+   * (get_appid_group_list: 1 a second) are spaced at that rate too.
    */
   maxCallsPerSecond?: number | undefined;
-  /** Time for one HTTP request, answer read included; default 10000 ms. */
+  /** Time for one HTTP request, answer read included; default 10000 ms, at most 2^31-1. */
   timeoutMs?: number | undefined;
+  /** Largest answer read, in bytes; default 8 MiB. A longer one fails the call (`ChatApiRequestError`, reason `'body'`). */
+  maxResponseBytes?: number | undefined;
   /** How many times a frequency-limit answer is retried before the call rejects; default 4. */
   maxRetries?: number | undefined;
   /** First backoff after a frequency-limit answer, doubled each retry, with jitter; default 500 ms. */
@@ -94,6 +100,15 @@ export class ChatApiRequestError extends Error {
   }
 }
 
+const MIN_CALLS_PER_SECOND = 0.01;
+const MAX_CALLS_PER_SECOND = 10_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+const MAX_RESPONSE_BYTES_LIMIT = 512 * 1024 * 1024;
+/** Requests are spaced this much wider than the rate, so arrivals that bunch a little still fit in each second. */
+const ARRIVAL_HEADROOM = 1.05;
+
+const MAX_RETRY_DELAY_MS = 10_000;
+
 const optionsSchema = Joi.object({
   sdkAppId: sdkAppIdSchema.required(),
   secretKey: Joi.string().min(1).required(),
@@ -102,18 +117,23 @@ const optionsSchema = Joi.object({
   baseUrl: Joi.string()
     .uri({ scheme: ['http', 'https'] })
     .default(DEFAULT_CHAT_API_BASE_URL),
-  maxCallsPerSecond: Joi.number().positive().default(20),
-  timeoutMs: Joi.number().integer().min(1).default(10_000),
-  maxRetries: Joi.number().integer().min(0).default(4),
-  retryDelayMs: Joi.number().integer().min(0).default(500),
-  userSigExpireSeconds: Joi.number().integer().min(60).default(86_400),
+  maxCallsPerSecond: Joi.number().min(MIN_CALLS_PER_SECOND).max(MAX_CALLS_PER_SECOND).default(20),
+  timeoutMs: timerMs.default(10_000),
+  maxResponseBytes: Joi.number().integer().min(1024).max(MAX_RESPONSE_BYTES_LIMIT).default(DEFAULT_MAX_RESPONSE_BYTES),
+  maxRetries: Joi.number().integer().min(0).max(100).default(4),
+  retryDelayMs: Joi.number().integer().min(0).max(MAX_RETRY_DELAY_MS).default(500),
+  // A UserSig lasts at most 180 days (Tencent's limit); it is renewed at 90 % of it, within a timer's reach.
+  userSigExpireSeconds: Joi.number()
+    .integer()
+    .min(60)
+    .max(180 * 24 * 60 * 60)
+    .default(86_400),
 })
   .required()
   .prefs({ abortEarly: true, errors: { label: 'path' } });
 
 const COMMAND = /^[\w-]+\/[\w-]+$/;
 const USER_SIG_RENEWAL_SHARE = 0.9;
-const MAX_RETRY_DELAY_MS = 10_000;
 const UINT32_LIMIT = 2 ** 32;
 
 /** A client for Tencent Chat's server REST API, signed as an App admin. Options are checked once: a `TypeError` names a bad one. */
@@ -147,8 +167,11 @@ export function createChatApiClient(options: ChatApiClientOptions): ChatApiClien
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(value.timeoutMs),
       });
-      text = await response.text();
+      text = await readLimited(response, value.maxResponseBytes);
     } catch (cause) {
+      if (cause instanceof AnswerTooLargeError) {
+        throw new ChatApiRequestError(command, 'body', cause.message, { status: response!.status });
+      }
       if ((cause as Error | undefined)?.name === 'TimeoutError') {
         throw new ChatApiRequestError(command, 'timeout', `no answer within ${value.timeoutMs} ms`, { cause });
       }
@@ -243,18 +266,54 @@ function createUserSigCache(
   };
 }
 
+class AnswerTooLargeError extends Error {}
+
+/** The answer's text, failing once more than `maxBytes` have arrived (a declared length says so before reading). */
+async function readLimited(response: Response, maxBytes: number): Promise<string> {
+  const tooLarge = () => new AnswerTooLargeError(`the answer is larger than maxResponseBytes (${maxBytes} bytes)`);
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /**
- * Spaces requests at least 1/maxCallsPerSecond apart, in the order they asked, so no second
- * holds more than maxCallsPerSecond of them (stricter than a bucket, which would allow a burst).
+ * Spaces requests at least 1/maxCallsPerSecond apart (with headroom), in the order they asked,
+ * measured from when the one before was actually sent: a request that is late (a stalled event
+ * loop, a late timer) pushes the next ones back instead of letting them catch up, so no window
+ * of one second ever holds more than maxCallsPerSecond of them.
  */
 function createCallSpacing(maxCallsPerSecond: number): () => Promise<void> {
-  const intervalMs = 1000 / maxCallsPerSecond;
-  let nextAt = 0;
-  return async () => {
-    const now = performance.now();
-    const at = Math.max(now, nextAt);
-    nextAt = at + intervalMs;
-    if (at > now) await sleep(at - now);
+  const intervalMs = (1000 / maxCallsPerSecond) * ARRIVAL_HEADROOM;
+  let lastSentAt = -Infinity;
+  let queue: Promise<void> = Promise.resolve();
+  return () => {
+    const turn = queue.then(async () => {
+      for (;;) {
+        const wait = lastSentAt + intervalMs - performance.now();
+        if (wait <= 0) break;
+        await sleep(wait);
+      }
+      lastSentAt = performance.now();
+    });
+    queue = turn;
+    return turn;
   };
 }
 
