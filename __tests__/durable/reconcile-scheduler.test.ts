@@ -150,9 +150,10 @@ describeWithRedis('the reconciliation schedule on real Redis', () => {
       const told = both.flatMap((run) => run.errors).map((error) => error.message);
       expect(told[0]).toMatch(/reconciliation schedule of queue '.+' was gone from Redis .* re-created it/);
       // The pass after the loss reads on from the checkpoint the processes remembered, not windowMs back.
-      const firstAfter = reports().find((report) => report.until.getTime() > lostAt) as ReconcileReport;
-      expect(firstAfter.since.getTime()).toBeLessThanOrEqual(lastBefore.until.getTime());
-      expect(firstAfter.since.getTime()).toBeGreaterThanOrEqual(reports()[0].until.getTime());
+      const sorted = reports();
+      const after = sorted.findIndex((report) => report.until.getTime() > lostAt);
+      expect(sorted[after].since.getTime()).toBeLessThanOrEqual(sorted[after - 1].until.getTime());
+      expect(sorted[after].since.getTime()).toBeGreaterThanOrEqual(sorted[0].until.getTime());
 
       await waitFor(() => reports().filter((report) => report.until.getTime() > lostAt).length >= 3, 10_000);
       const queue = openQueue(backend, queueName);
@@ -209,6 +210,58 @@ describeWithRedis('the reconciliation schedule on real Redis', () => {
     } finally {
       backend.server.resume();
     }
+  });
+
+  it('reads a conversation that failed again from where it was not read, while the checkpoint moves on', async () => {
+    const delivered: AnyRecallEvent[] = [];
+    const seq = await recallAt(Math.floor(Date.now() / 1000));
+    app.fake.injectFault({
+      command: 'group_open_http_svc/group_msg_get_simple',
+      errorCode: 70001,
+      errorInfo: 'expired',
+    });
+    const run = await start(uniqueQueueName(), {
+      dedupe: { store: memoryStore() },
+      onRecall: (event: AnyRecallEvent) => void delivered.push(event),
+    });
+    await waitFor(() => run.reports.length >= 1, 10_000);
+    const [first] = run.reports;
+    expect(first.failed.map((failure) => [failure.conversation, failure.permanent])).toEqual([
+      [{ kind: 'group', groupId: group }, false],
+    ]);
+    await waitFor(() => run.reports.some((report) => report.delivered === 1), 10_000);
+    const retried = run.reports.find((report) => report.delivered === 1) as ReconcileReport;
+    // Read from the first pass's start, though the checkpoint had moved past it.
+    expect(retried.readFrom).toEqual(first.since);
+    expect(retried.since.getTime()).toBeGreaterThan(first.since.getTime());
+    expect(delivered.map(recallId)).toEqual([`group ${group}/ ${seq}`]);
+    await waitFor(() => run.reports.length >= 4, 10_000);
+    expect(delivered).toHaveLength(1);
+    expect((await run.reconciler.status()).retrying).toBe(0);
+    expect(run.lines).toContainEqual(expect.stringMatching(/could not read 1 conversations to the end, read again/));
+  });
+
+  it('gives up a pass after passTimeoutMs, says which conversations were not finished, and reads them later', async () => {
+    const late = app.fake.createGroup();
+    app.fake.injectFault({ command: 'group_open_http_svc/group_msg_get_simple', delayMs: 1200 });
+    const run = await start(uniqueQueueName(), {
+      everyMs: 500,
+      passTimeoutMs: 300,
+      concurrency: 1,
+      activeConversations: () => ({ groups: [group, late] }),
+    });
+    await waitFor(() => run.reports.length >= 2, 15_000);
+    expect(run.reports[0].failed.map((failure) => [failure.conversation, failure.reason])).toEqual([
+      [{ kind: 'group', groupId: late }, 'the pass was stopped before this conversation was read'],
+    ]);
+    expect(run.lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `ran out of time \\(passTimeoutMs 300\\): 1 conversations not finished.*group ${late.replace(/[#$]/g, '.')}`,
+        ),
+      ),
+    );
+    await waitFor(() => run.reports.some((report) => report.scanned.groups === 2), 15_000);
   });
 
   it('warns at start when handlers get recalls with neither a queue nor a dedupe store', async () => {

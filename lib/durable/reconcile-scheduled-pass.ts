@@ -197,7 +197,15 @@ async function readAll(
             : conversation.groupId,
         );
     }
-    reports.push(await reconcileRecalls({ ...base, since: new Date(since), groups, conversations }));
+    reports.push(
+      await reconcileRecalls({
+        ...base,
+        since: new Date(since),
+        // Only what there is: an empty list would still ask for a handler of its kind.
+        ...(groups.length > 0 && { groups }),
+        ...(conversations.length > 0 && { conversations }),
+      }),
+    );
   }
   return { reports };
 }

@@ -234,7 +234,9 @@ export async function startRecallReconciler(options: RecallReconcilerOptions): P
         failures.report('error', 'reconciliation schedule re-created', lost.message);
         tellOnError(lost);
       }
-      publishCheckpoint({ queueName, checkpoint: (await store.status()).checkpoint });
+      const { checkpoint } = await store.status();
+      if (checkpoint) settings.memory.checkpoint = Math.max(settings.memory.checkpoint ?? 0, checkpoint.getTime());
+      publishCheckpoint({ queueName, checkpoint });
     } catch (failure) {
       debug('schedule check failed: %O', failure);
       failures.report(
