@@ -4,6 +4,7 @@
 // and at maxCallsPerSecond 200 (Tencent's default limit per API), over 10,000 groups and 10,000
 // one-to-one pairs; beside it, the same calls made bare (client.call, no pass), the floor the
 // pass's own bookkeeping adds to. `-- --help` lists the flags.
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createChatApiClient } from '../lib/reconcile/chat-api-client';
@@ -15,7 +16,9 @@ const USAGE = `npm run bench:reconcile -- [flags]
   --groups <n>       groups in the pass (default 10000)
   --pairs <n>        one-to-one pairs in the pass (default 10000)
   --rates <a,b>      the client's maxCallsPerSecond, each measured ("max" is 10000, the most it takes; default max,200)
-  --concurrency <n>  conversations read at once (default 8)`;
+  --concurrency <n>  conversations read at once (default 8)
+  --baseline <file>  also run the pass of another build of reconcileRecalls (a CommonJS file exporting it, such
+                     as the previous release's), alternately with this one, three times each, at the first rate`;
 
 const WINDOW_SECONDS = 10 * 60;
 
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '10000' },
     rates: { type: 'string', default: 'max,200' },
     concurrency: { type: 'string', default: '8' },
+    baseline: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -50,6 +54,10 @@ async function measure(fake: FakeProcess, work: () => Promise<number>): Promise<
     serverBefore.cpuMicros.user -
     serverBefore.cpuMicros.system;
   return { calls, seconds, clientMicros: used.user + used.system, serverMicros };
+}
+
+function ratio(a: Run, b: Run): string {
+  return (a.clientMicros / a.calls / (b.clientMicros / b.calls)).toFixed(2);
 }
 
 function line(name: string, run: Run): string {
@@ -92,18 +100,17 @@ async function main(): Promise<void> {
       `Node ${process.version}, ${groups} groups and ${pairs} one-to-one pairs, concurrency ${concurrency}, ` +
         'the fake in its own process:',
     );
-    for (const rate of rates) {
-      const client = () =>
-        createChatApiClient({
-          sdkAppId: FAKE_SDK_APP_ID,
-          secretKey: FAKE_SECRET_KEY,
-          baseUrl: fake.baseUrl,
-          maxCallsPerSecond: rate,
-        });
-      console.log(`maxCallsPerSecond ${rate === 10_000 ? '10000 (as good as unlimited)' : rate}:`);
-      const passClient = client();
-      const pass = await measure(fake, async () => {
-        const report = await reconcileRecalls({
+    const client = (rate: number) =>
+      createChatApiClient({
+        sdkAppId: FAKE_SDK_APP_ID,
+        secretKey: FAKE_SECRET_KEY,
+        baseUrl: fake.baseUrl,
+        maxCallsPerSecond: rate,
+      });
+    const passWith = (pass: typeof reconcileRecalls, rate: number) => {
+      const passClient = client(rate);
+      return measure(fake, async () => {
+        const report = await pass({
           client: passClient,
           since,
           concurrency,
@@ -115,8 +122,12 @@ async function main(): Promise<void> {
         if (report.failed.length > 0) throw new Error(`the pass failed: ${report.failed[0].reason}`);
         return report.calls;
       });
+    };
+    for (const rate of rates) {
+      console.log(`maxCallsPerSecond ${rate === 10_000 ? '10000 (as good as unlimited)' : rate}:`);
+      const pass = await passWith(reconcileRecalls, rate);
       console.log(line('reconcileRecalls (the pass)', pass));
-      const bareClient = client();
+      const bareClient = client(rate);
       const readFrom = now - WINDOW_SECONDS - 120;
       const bare = await measure(fake, async () => {
         await eachAtOnce(groupIds, concurrency, async (groupId) => {
@@ -134,9 +145,22 @@ async function main(): Promise<void> {
         return groupIds.length + pairList.length;
       });
       console.log(line('the same calls bare (client.call)', bare));
-      console.log(
-        `  the pass's CPU per call / bare: ${(pass.clientMicros / pass.calls / (bare.clientMicros / bare.calls)).toFixed(2)}x`,
-      );
+      console.log(`  the pass's CPU per call / bare: ${ratio(pass, bare)}x`);
+    }
+    if (values.baseline !== undefined) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const baseline = (require(resolve(values.baseline)) as { reconcileRecalls: typeof reconcileRecalls })
+        .reconcileRecalls;
+      console.log(`this build and ${values.baseline}, alternately, at maxCallsPerSecond ${rates[0]}:`);
+      const ratios: string[] = [];
+      for (let round = 1; round <= 3; round++) {
+        const ours = await passWith(reconcileRecalls, rates[0]);
+        const theirs = await passWith(baseline, rates[0]);
+        console.log(line(`this build, round ${round}`, ours));
+        console.log(line(`baseline, round ${round}`, theirs));
+        ratios.push(ratio(ours, theirs));
+      }
+      console.log(`  this build's CPU per call / the baseline's, by round: ${ratios.join(', ')}`);
     }
   } finally {
     await fake.close();
