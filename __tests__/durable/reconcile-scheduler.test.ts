@@ -19,6 +19,8 @@ import { describeWithRedis, openQueue, startRedisBackend, uniqueQueueName, type 
 import { waitFor } from '../support/deliveries';
 import { recallId, startFakeApp, type FakeApp } from '../reconcile/scenario';
 import type { TestRedisServer } from '../support/redis-server';
+import { points, startTelemetry } from '../support/opentelemetry';
+import { CHECKPOINT_AGE_METRIC, instrumentReconcileCheckpoint } from '../../lib/observability/reconcile-metrics';
 
 jest.setTimeout(60_000);
 
@@ -196,6 +198,27 @@ describeWithRedis('the reconciliation schedule on real Redis', () => {
     expect(await ready()).toEqual({ ready: true });
     await sleep(2100);
     expect(await ready()).toEqual({ ready: false, reason: expect.stringMatching(/checkpoint is \d+ s old/) });
+  });
+
+  it('reports the checkpoint age through the OpenTelemetry gauge, from the store', async () => {
+    const telemetry = startTelemetry();
+    const gauge = instrumentReconcileCheckpoint({ meterProvider: telemetry.meterProvider });
+    try {
+      const queueName = uniqueQueueName();
+      const run = await start(queueName);
+      await waitFor(() => run.reports.length >= 2, 10_000);
+      await run.reconciler.queue.pause();
+      await sleep(700);
+      const [point] = points((await telemetry.metrics()).get(CHECKPOINT_AGE_METRIC));
+      expect(point.attributes).toEqual({ 'tencent_chat.reconcile.queue': queueName });
+      const checkpoint = (await run.reconciler.status()).checkpoint as Date;
+      // Collected just now: the age of the stored checkpoint, within the collection's own delay.
+      expect(point.value).toBeGreaterThanOrEqual(0.6);
+      expect(Math.abs(point.value - (Date.now() - checkpoint.getTime()) / 1000)).toBeLessThan(0.5);
+    } finally {
+      gauge.disable();
+      await telemetry.shutdown();
+    }
   });
 
   it('close() resolves within closeTimeoutMs with Redis frozen (SIGSTOP), dropping the connections and saying so', async () => {
