@@ -27,9 +27,9 @@ export interface ChatApiClientOptions {
   baseUrl?: string | undefined;
   /**
    * Upper bound on HTTP requests a second, retries included; default 20, from 0.01 to 10,000.
-   * No window of one second holds more, stalls of the event loop included: requests are spaced
-   * 1/maxCallsPerSecond apart (plus 5 % for the jitter of their arrival), measured from when the
-   * last one was sent, so a late request never lets the next ones catch up in a burst. Tencent
+   * No window of one second holds more as the server counts them, stalls of the event loop
+   * included: each request counts from when it is handed to fetch until a second after its answer,
+   * so a late request never lets the next ones catch up in a burst. Tencent
    * allows 200 a second per API by default, shared with everything else the app calls: a
    * background pass should leave it most of that. Commands documented with a lower rate
    * (get_appid_group_list: 1 a second) are spaced at that rate too.
@@ -104,8 +104,6 @@ const MIN_CALLS_PER_SECOND = 0.01;
 const MAX_CALLS_PER_SECOND = 10_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 const MAX_RESPONSE_BYTES_LIMIT = 512 * 1024 * 1024;
-/** Requests are spaced this much wider than the rate, so arrivals that bunch a little still fit in each second. */
-const ARRIVAL_HEADROOM = 1.05;
 
 const MAX_RETRY_DELAY_MS = 10_000;
 
@@ -143,13 +141,13 @@ export function createChatApiClient(options: ChatApiClientOptions): ChatApiClien
   const sdkAppId = Number(value.sdkAppId);
   const endpoint = String(value.baseUrl).replace(/\/+$/, '') + '/v4/';
   const userSig = createUserSigCache(sdkAppId, value.secretKey, value.identifier, value.userSigExpireSeconds);
-  const nextSlot = createCallSpacing(value.maxCallsPerSecond);
-  const nextCommandSlot = createCommandSpacing(value.maxCallsPerSecond);
+  const nextSlot = createRateLimit(value.maxCallsPerSecond);
+  const nextCommandSlot = createCommandRateLimit(value.maxCallsPerSecond);
   let callsMade = 0;
 
   async function send(command: string, body: object): Promise<Record<string, unknown>> {
-    await nextCommandSlot(command);
-    await nextSlot();
+    const commandAnswered = await nextCommandSlot(command);
+    const answered = await nextSlot();
     const query = new URLSearchParams({
       sdkappid: String(sdkAppId),
       identifier: value.identifier,
@@ -166,6 +164,9 @@ export function createChatApiClient(options: ChatApiClientOptions): ChatApiClien
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(value.timeoutMs),
+      }).finally(() => {
+        answered();
+        commandAnswered();
       });
       text = await readLimited(response, value.maxResponseBytes);
     } catch (cause) {
@@ -293,43 +294,87 @@ async function readLimited(response: Response, maxBytes: number): Promise<string
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Waits for a request's turn; the returned function is called once the server has answered (or failed). */
+type RateLimit = () => Promise<() => void>;
+
 /**
- * Spaces requests at least 1/maxCallsPerSecond apart (with headroom), in the order they asked,
- * measured from when the one before was actually sent: a request that is late (a stalled event
- * loop, a late timer) pushes the next ones back instead of letting them catch up, so no window
- * of one second ever holds more than maxCallsPerSecond of them.
+ * At most maxCallsPerSecond requests in any window of a second as the server counts them, stalls
+ * of the event loop included. A request reaches the server some time between when it was handed
+ * to fetch and when its answer came back (a stalled event loop can hold its bytes in between), so
+ * each one counts from the first until a second after the second: a new request goes only when
+ * fewer than the limit are in flight or answered within the last second, and at least half the
+ * even spacing after the one before. Nothing bursts to catch up after a stall, and late timers do
+ * not pile up into a lower rate.
  */
-function createCallSpacing(maxCallsPerSecond: number): () => Promise<void> {
-  const intervalMs = (1000 / maxCallsPerSecond) * ARRIVAL_HEADROOM;
+function createRateLimit(maxCallsPerSecond: number): RateLimit {
+  const limit = Math.max(1, Math.floor(maxCallsPerSecond));
+  const windowMs = (1000 * limit) / maxCallsPerSecond;
+  const minGapMs = windowMs / limit / 2;
+  let inFlight = 0;
+  // When the answered ones were answered, oldest first (performance.now() only grows); from `first` on.
+  const answeredAt: number[] = [];
+  let first = 0;
   let lastSentAt = -Infinity;
-  let queue: Promise<void> = Promise.resolve();
-  return () => {
-    const turn = queue.then(async () => {
-      for (;;) {
-        const wait = lastSentAt + intervalMs - performance.now();
-        if (wait <= 0) break;
-        await sleep(wait);
+  let nextAnswer: { promise: Promise<void>; resolve: () => void } | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  function answered(): void {
+    inFlight -= 1;
+    answeredAt.push(performance.now());
+    nextAnswer?.resolve();
+    nextAnswer = undefined;
+  }
+
+  async function waitTurn(): Promise<() => void> {
+    for (;;) {
+      const now = performance.now();
+      while (first < answeredAt.length && answeredAt[first] <= now - windowMs) first++;
+      if (first > 1024 && first * 2 > answeredAt.length) {
+        answeredAt.splice(0, first);
+        first = 0;
       }
-      lastSentAt = performance.now();
-    });
+      const counted = inFlight + answeredAt.length - first;
+      if (counted < limit && now - lastSentAt >= minGapMs) break;
+      if (counted < limit) await sleep(lastSentAt + minGapMs - now);
+      else if (first < answeredAt.length) await sleep(answeredAt[first] + windowMs - now);
+      else {
+        // Every counted request is still in flight: the first answer starts its second.
+        if (nextAnswer === undefined) {
+          let resolve!: () => void;
+          nextAnswer = { promise: new Promise<void>((done) => (resolve = done)), resolve };
+        }
+        await nextAnswer.promise;
+      }
+    }
+    inFlight += 1;
+    lastSentAt = performance.now();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      answered();
+    };
+  }
+
+  return () => {
+    const turn = queue.then(waitTurn);
     queue = turn;
     return turn;
   };
 }
 
-// The server counts calls as they arrive, and arrivals bunch a little: commands documented with a
-// low rate are spaced this much wider than it.
+// Commands documented with a low rate (1 a second) are limited this much below it, for a server
+// whose second may not start where the client's does.
 const DOCUMENTED_RATE_HEADROOM = 1.1;
 
-/** Spacing per command for the commands Tencent documents with a rate below maxCallsPerSecond. */
-function createCommandSpacing(maxCallsPerSecond: number): (command: string) => Promise<void> {
-  const spacings = new Map<string, () => Promise<void>>();
+/** A rate limit per command for the commands Tencent documents with a rate below maxCallsPerSecond. */
+function createCommandRateLimit(maxCallsPerSecond: number): (command: string) => Promise<() => void> {
+  const limits = new Map<string, RateLimit>();
   for (const [command, rate] of Object.entries(DOCUMENTED_CALLS_PER_SECOND)) {
-    if (rate < maxCallsPerSecond) spacings.set(command, createCallSpacing(rate / DOCUMENTED_RATE_HEADROOM));
+    if (rate < maxCallsPerSecond) limits.set(command, createRateLimit(rate / DOCUMENTED_RATE_HEADROOM));
   }
-  return async (command) => {
-    await spacings.get(command)?.();
-  };
+  const none = () => undefined;
+  return (command) => limits.get(command)?.() ?? Promise.resolve(none);
 }
 
 /** Exponential backoff with "equal jitter": half the step fixed, half random. */
