@@ -287,6 +287,24 @@ describeWithRedis('the reconciliation schedule on real Redis', () => {
     await waitFor(() => run.reports.some((report) => report.scanned.groups === 2), 15_000);
   });
 
+  it('catches up at most maxCatchUpMs after a checkpoint older than that, and says from when', async () => {
+    const queueName = uniqueQueueName();
+    const client = createClient({ url: backend.server.url });
+    await client.connect();
+    try {
+      await client.set(`bull:${queueName}:reconcile:checkpoint`, String(Date.now() - 8 * 24 * 3600 * 1000));
+    } finally {
+      await client.quit();
+    }
+    const run = await start(queueName, { maxCatchUpMs: 60_000 });
+    await waitFor(() => run.reports.length >= 1, 10_000);
+    const [first] = run.reports;
+    expect(first.until.getTime() - first.since.getTime()).toBe(60_000);
+    expect(run.lines).toContainEqual(
+      expect.stringMatching(/reconciliation is \d+ s behind, more than maxCatchUpMs: reading from .*not looked for/),
+    );
+  });
+
   it('warns at start when handlers get recalls with neither a queue nor a dedupe store', async () => {
     const run = await start(uniqueQueueName());
     expect(run.lines).toContainEqual(expect.stringMatching(/neither a `queue` nor a `dedupe` store/));

@@ -309,7 +309,9 @@ type RateLimit = () => Promise<() => void>;
 function createRateLimit(maxCallsPerSecond: number): RateLimit {
   const limit = Math.max(1, Math.floor(maxCallsPerSecond));
   const windowMs = (1000 * limit) / maxCallsPerSecond;
-  const minGapMs = windowMs / limit / 2;
+  // A gap under a timer's resolution would cost a timer each (a millisecond or more) for nothing.
+  const halfSpacingMs = windowMs / limit / 2;
+  const minGapMs = halfSpacingMs >= 1 ? halfSpacingMs : 0;
   let inFlight = 0;
   // When the answered ones were answered, oldest first (performance.now() only grows); from `first` on.
   const answeredAt: number[] = [];
