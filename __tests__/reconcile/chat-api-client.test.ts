@@ -56,7 +56,16 @@ describe('options', () => {
     [{ secretKey: undefined }, /"secretKey" is required/],
     [{ sdkAppId: 'abc' }, /"sdkAppId" .*digits/],
     [{ baseUrl: 'ftp://example.com' }, /"baseUrl" must be a valid uri/],
-    [{ maxCallsPerSecond: 0 }, /"maxCallsPerSecond" must be a positive number/],
+    [{ maxCallsPerSecond: 0 }, /"maxCallsPerSecond" must be greater than or equal to 0.01/],
+    // Past the timer bound and out of range: each would have the client misbehave, not fail.
+    [{ maxCallsPerSecond: 1e-7 }, /"maxCallsPerSecond" must be greater than or equal to 0.01/],
+    [{ maxCallsPerSecond: 1e6 }, /"maxCallsPerSecond" must be less than or equal to 10000/],
+    [{ timeoutMs: 2 ** 31 }, /"timeoutMs" must be at most 2147483647 ms/],
+    [{ timeoutMs: 0 }, /"timeoutMs" must be greater than or equal to 1/],
+    [{ retryDelayMs: 2 ** 31 }, /"retryDelayMs" must be less than or equal to 10000/],
+    [{ maxRetries: 1e9 }, /"maxRetries" must be less than or equal to 100/],
+    [{ maxResponseBytes: 10 }, /"maxResponseBytes" must be greater than or equal to 1024/],
+    [{ userSigExpireSeconds: 2 ** 40 }, /"userSigExpireSeconds" must be less than or equal to 15552000/],
     [{ identifier: '' }, /"identifier" is not allowed to be empty/],
     [{ userSigExpireSeconds: 10 }, /"userSigExpireSeconds" must be greater than or equal to 60/],
   ])('%j is a TypeError naming the option', (override, message) => {
@@ -300,6 +309,40 @@ describe('no usable answer', () => {
       await expect(groupInfo(client())).rejects.toMatchObject({ reason: 'body', status: 200 });
     },
   );
+
+  it('an answer larger than maxResponseBytes is a ChatApiRequestError "body", declared or streamed', async () => {
+    fake.injectFault({ rawBody: JSON.stringify({ ActionStatus: 'OK', Padding: 'x'.repeat(4000) }) });
+    await expect(groupInfo(client({ maxResponseBytes: 2048 }))).rejects.toMatchObject({
+      name: 'ChatApiRequestError',
+      reason: 'body',
+      message: `${GROUP_INFO}: the answer is larger than maxResponseBytes (2048 bytes)`,
+    });
+    // Chunked, without a Content-Length: the client stops reading once past the bound.
+    let written = 0;
+    const endless = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => {
+        written += 1000;
+        res.write('x'.repeat(1000));
+      }, 1);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = endless.address() as AddressInfo;
+      const api = createChatApiClient({
+        sdkAppId: SDK_APP_ID,
+        secretKey: SECRET_KEY,
+        baseUrl: `http://127.0.0.1:${port}`,
+        maxResponseBytes: 64 * 1024,
+      });
+      await expect(groupInfo(api)).rejects.toMatchObject({ reason: 'body', status: 200 });
+      expect(written).toBeLessThan(10 * 64 * 1024);
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
+  });
 
   it('a refused connection is a ChatApiRequestError "network" with the cause', async () => {
     const closed = fake.baseUrl;

@@ -73,6 +73,20 @@ describe('reconcile', () => {
     expect(filled.app.fake.calls.length).toBe(callsBefore);
   });
 
+  it('reads --since in epoch milliseconds as the same time as its ISO date', async () => {
+    process.env[SECRET_KEY_VARIABLE] = SECRET_KEY;
+    const withFlags = (since: string) =>
+      cli('reconcile', ...flags().slice(0, -1), since, '--group', filled.scenario.busyGroup);
+    const iso = await withFlags(new Date(filled.scenario.since).toISOString());
+    const epoch = await withFlags(String(filled.scenario.since));
+    expect(String(filled.scenario.since)).toMatch(/^\d{13}$/);
+    expect(epoch.code).toBe(EXIT_OK);
+    // The same recalls and the same start; only "now", the end, moved on.
+    const same = (stdout: string) => stdout.replace(/ to \S+Z; read/, ' to now; read').replace(/ in \d+ calls/, '');
+    expect(same(epoch.stdout)).toBe(same(iso.stdout));
+    expect(epoch.stdout).toContain(`messages sent ${new Date(filled.scenario.since - 120_000).toISOString()}`);
+  });
+
   it.each([
     [['--since', '2h'], /--base-url/],
     [['--base-url', 'http://127.0.0.1:1', '--sdk-app-id', '1', '--since', 'soon', '--group', 'g'], /--since must be/],
@@ -80,6 +94,32 @@ describe('reconcile', () => {
     [['--base-url', 'http://127.0.0.1:1', '--sdk-app-id', '1', '--since', '2h', '--c2c', 'alice'], /ACCOUNT:PEER/],
     [['--base-url', 'http://127.0.0.1:1', '--sdk-app-id', '1', '--since', '2h', '--redis', 'redis://x'], /--queue/],
     [['--secret-key', 'k'], /--secret-key/],
+    // A bare number is read one way only: 13 digits are epoch milliseconds, anything else needs a unit.
+    [
+      ['--base-url', 'http://127.0.0.1:1', '--sdk-app-id', '1', '--since', '12345', '--group', 'g'],
+      /epoch milliseconds \(13 digits\)/,
+    ],
+    [
+      [
+        '--base-url',
+        'http://127.0.0.1:1',
+        '--sdk-app-id',
+        '1',
+        '--since',
+        String(Date.now() + 3_600_000),
+        '--group',
+        'g',
+      ],
+      /--since .* is in the future/,
+    ],
+    [
+      ['--base-url', 'http://127.0.0.1:1', '--sdk-app-id', '1', '--since', '2099-01-01T00:00:00Z', '--group', 'g'],
+      /--since 2099-01-01T00:00:00.000Z is in the future/,
+    ],
+    [
+      ['--base-url', 'http://127.0.0.1:1', '--sdk-app-id', '1', '--since', '2h', '--until', '3h', '--group', 'g'],
+      /--until .* is before --since/,
+    ],
     [['extra'], /no operands, got 'extra'/],
   ])('exits 2 on bad usage: %j', async (argv, message) => {
     process.env[SECRET_KEY_VARIABLE] = SECRET_KEY;
@@ -173,7 +213,12 @@ describeWithRedis('reconcile --queue', () => {
     const first = await cli(...argv);
     expect(first.code).toBe(EXIT_OK);
     expect(first.stdout.match(/\(queued\)/g)).toHaveLength(3);
-    expect((await cli(...argv)).code).toBe(EXIT_OK);
+    expect(first.stdout).toMatch(/3 handed on, 0 delivered before\.$/m);
+    const second = await cli(...argv);
+    expect(second.code).toBe(EXIT_OK);
+    expect(second.stdout.match(/\(already queued\)/g)).toHaveLength(3);
+    expect(second.stdout).not.toMatch(/\(queued\)/);
+    expect(second.stdout).toMatch(/0 handed on, 3 delivered before\.$/m);
     queue = openQueue(backend, name);
     const jobs: Job[] = await queue.getJobs(['waiting']);
     expect(jobs.map((job) => job.data.messages[0].msgSeq).sort((a, b) => a - b)).toEqual([4, 28, 51]);

@@ -221,7 +221,7 @@ describe('reconcileRecalls with the receiver down', () => {
     expect(seen.events).toHaveLength(3);
   });
 
-  it('reads answers that leave their lists out, and trusts only send times within the window', async () => {
+  it('reads a group answer that leaves its list out as the end, and fails a one-to-one page that is not complete and gives nothing to go on', async () => {
     const { fake } = filled.app;
     const ok = { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' };
     fake.injectFault({ command: GROUP_HISTORY_COMMAND, rawBody: JSON.stringify(ok) });
@@ -239,9 +239,14 @@ describe('reconcileRecalls with the receiver down', () => {
     expect(seen.events).toEqual([]);
     expect([groupsOnly, pairsOnly, pairsAgain].map((report) => [report.scanned, report.calls])).toEqual([
       [{ groups: 1, conversations: 0 }, 1],
-      [{ groups: 0, conversations: 1 }, 1],
-      [{ groups: 0, conversations: 1 }, 1],
+      [{ groups: 0, conversations: 0 }, 1],
+      [{ groups: 0, conversations: 0 }, 1],
     ]);
+    for (const report of [pairsOnly, pairsAgain]) {
+      expect(report.failed.map((failure) => failure.reason)).toEqual([
+        'the answer is not Complete but gives no messages or no LastMsgKey to continue from',
+      ]);
+    }
   });
 
   it('reports a one-to-one conversation whose history cannot be read, and goes on', async () => {
@@ -478,6 +483,7 @@ describeWithRedis('reconcileRecalls with the Redis of its queue hung', () => {
         event: expect.objectContaining({ groupId }),
         error: expect.any(EnqueueFailedError),
         reason: `the recall could not be queued: the queue did not acknowledge the job within ${QUEUE_TIMEOUT_MS} ms`,
+        permanent: false,
       },
     ]);
     expect(report.delivered).toBe(0);

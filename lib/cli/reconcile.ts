@@ -35,18 +35,32 @@ const OPTIONS = {
   postgres: { type: 'string' },
 } as const;
 
-/** A time: a duration before now (`2h`, `30m`, `1d`) or a date (`2026-12-01T08:00:00Z`). */
+const EPOCH_MS = /^\d{13}$/;
+const DURATION = /^\d+(\.\d+)?\s*[a-z]+$/i;
+const DATE = /^\d{4}-\d{2}-\d{2}/;
+
+/**
+ * A time, read one way only: epoch milliseconds (13 digits), a duration before now with its unit
+ * (`2h`, `30m`, `1d`), or an ISO date (`2026-12-01T08:00:00Z`). A bare number of another length
+ * is neither: it is refused, not guessed.
+ */
 function pointInTime(now: number) {
   return Joi.string()
     .custom((value: string) => {
-      const before = /^\d/.test(value) && !value.includes('-') ? ms(value as ms.StringValue) : undefined;
-      if (typeof before === 'number' && Number.isFinite(before)) return new Date(now - before);
-      const date = Date.parse(value);
-      if (Number.isNaN(date)) throw new Error('not a time');
-      return new Date(date);
+      const text = value.trim();
+      if (EPOCH_MS.test(text)) return new Date(Number(text));
+      if (DURATION.test(text)) {
+        const before = ms(text as ms.StringValue);
+        if (typeof before === 'number' && Number.isFinite(before)) return new Date(now - before);
+      } else if (DATE.test(text)) {
+        const date = Date.parse(text);
+        if (!Number.isNaN(date)) return new Date(date);
+      }
+      throw new Error('not a time');
     })
     .messages({
-      'any.custom': '{{#label}} must be a duration before now (2h, 30m, 1d) or a date (2026-12-01T08:00:00Z)',
+      'any.custom':
+        '{{#label}} must be a duration before now (2h, 30m, 1d), a date (2026-12-01T08:00:00Z) or epoch milliseconds (13 digits)',
     });
 }
 
@@ -129,9 +143,12 @@ export async function runReconcile(argv: readonly string[], io: CliIo): Promise<
       return EXIT_OK;
     }
     if (positionals.length > 0) return usage(io, `reconcile takes no operands, got '${positionals[0]}'`);
-    const { error, value } = argumentsSchema(Date.now()).validate(values);
+    const now = Date.now();
+    const { error, value } = argumentsSchema(now).validate(values);
     if (error) return usage(io, error.message);
     args = value as ReconcileArgs;
+    const windowProblem = checkWindow(args, now);
+    if (windowProblem) return usage(io, windowProblem);
   } catch (error) {
     // parseArgs throws only for flags it does not know or values it cannot take.
     return usage(io, (error as Error).message);
@@ -142,6 +159,15 @@ export async function runReconcile(argv: readonly string[], io: CliIo): Promise<
     return usage(io, `set the environment variable ${SECRET_KEY_VARIABLE} to the app's secret key (never a flag)`);
   }
   return await reconcile(args, secretKey, io);
+}
+
+/** A window the pass would refuse, said as usage: one that starts in the future, or ends before it starts. */
+function checkWindow({ since, until }: ReconcileArgs, now: number): string | undefined {
+  if (since.getTime() > now) return `--since ${since.toISOString()} is in the future`;
+  if (until !== undefined && until.getTime() < since.getTime()) {
+    return `--until ${until.toISOString()} is before --since ${since.toISOString()}`;
+  }
+  return undefined;
 }
 
 function usage(io: CliIo, reason: string): number {
@@ -211,7 +237,7 @@ function describeFound({ event, outcome }: FoundRecall): string {
     event.callbackCommand === 'C2C.CallbackAfterMsgWithDraw'
       ? `one-to-one ${event.fromAccount} -> ${event.toAccount} MsgKey ${event.msgKey}`
       : `group ${event.groupId}${event.topicId ? ` topic ${event.topicId}` : ''} MsgSeq ${event.messages[0].msgSeq} from ${event.senderAccount}`;
-  const status = outcome === 'ok' ? '' : ` (${outcome})`;
+  const status = outcome === 'ok' ? '' : ` (${outcome === 'duplicate' ? 'already queued' : outcome})`;
   return `recalled: ${what}, sent ${sent}${status}`;
 }
 
@@ -220,7 +246,10 @@ function printSummary(report: ReconcileReport, io: CliIo): void {
   io.stdout(
     `${found.group + found.c2c} recalls found (${found.group} group, ${found.c2c} one-to-one) in messages sent ` +
       `${report.readFrom.toISOString()} to ${report.until.toISOString()}; read ${scanned.groups} groups and ` +
-      `${scanned.conversations} one-to-one conversations in ${calls} calls.`,
+      `${scanned.conversations} one-to-one conversations in ${calls} calls; ${report.delivered} handed on, ` +
+      `${report.duplicates} delivered before` +
+      (report.unreadable > 0 ? `; ${report.unreadable} history entries could not be read` : '') +
+      '.',
   );
   for (const failure of report.failed) io.stderr(`${PROGRAM} reconcile: ${escapeControl(describeFailure(failure))}`);
 }
@@ -247,8 +276,9 @@ Options:
   --base-url URL            the REST API's domain for the app's region (${DEFAULT_CHAT_API_BASE_URL} in China)
   --sdk-app-id ID           the app's SDKAppID
   --identifier NAME         an App admin account (default administrator)
-  --since WHEN              start of the window: a duration before now (2h, 30m, 1d) or a date
-  --until WHEN              end of the window (default now)
+  --since WHEN              start of the window: a duration before now (2h, 30m, 1d), a date
+                            (2026-12-01T08:00:00Z) or epoch milliseconds (13 digits)
+  --until WHEN              end of the window, written the same way (default now)
   --group ID                a GroupId, or a topic's TopicId; repeat for more
   --c2c ACCOUNT:PEER        a one-to-one conversation, read from ACCOUNT's side; repeat for more
   --recall-time-limit S     the app's recall time limit in seconds (default ${DEFAULT_RECALL_TIME_LIMIT_SECONDS}, Tencent's default):

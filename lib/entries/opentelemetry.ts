@@ -8,3 +8,9 @@ export {
   type RecallWebhookInstrumentation,
   type RecallWebhookInstrumentationOptions,
 } from '../observability/opentelemetry';
+export {
+  CHECKPOINT_AGE_METRIC,
+  instrumentReconcileCheckpoint,
+  type ReconcileCheckpointInstrumentation,
+  type ReconcileCheckpointInstrumentationOptions,
+} from '../observability/reconcile-metrics';

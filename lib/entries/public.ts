@@ -15,6 +15,7 @@ export {
   type Readiness,
   type ReadinessCheckOptions,
   type ReadinessQueue,
+  type ReadinessReconciler,
 } from '../delivery/readiness';
 export {
   CALLBACK_CHANNEL,

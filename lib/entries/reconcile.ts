@@ -2,8 +2,12 @@
 // REST API. The only entry that loads tls-sig-api-v2.
 export * from '../reconcile/chat-api-client';
 export {
+  DEFAULT_MAX_PAGES_PER_CONVERSATION,
   DEFAULT_RECALL_TIME_LIMIT_SECONDS,
+  HistoryPagingError,
+  PassStoppedError,
   reconcileRecalls,
+  UnreadableHistoryError,
   type ConversationToReconcile,
   type FoundRecall,
   type GroupToReconcile,
@@ -15,4 +19,4 @@ export {
   type ReconcileReport,
   type ReconcileWindow,
 } from '../reconcile/reconcile';
-export { listActiveGroups, type ListActiveGroupsOptions } from '../reconcile/active-groups';
+export { listActiveGroups, type ActiveGroup, type ListActiveGroupsOptions } from '../reconcile/active-groups';

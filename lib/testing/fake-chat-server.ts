@@ -168,6 +168,7 @@ export async function startFakeChatServer(options: FakeChatServerOptions): Promi
     [`${GROUP_SERVICE}/group_msg_get_simple`]: (body) => store.groupMessages(body),
     [`${GROUP_SERVICE}/get_appid_group_list`]: (body) => store.groupList(body),
     [`${GROUP_SERVICE}/get_group_info`]: (body) => store.groupInfo(body),
+    'million_group_open_http_svc/get_topic': (body) => store.topics(body),
     [`${GROUP_SERVICE}/group_msg_recall`]: (body) => {
       const { answer, recall } = store.recallGroupMessagesByRequest(body);
       if (recall.msgSeqs.length > 0) inBackground(webhooks.group(recall, identifier, 'RESTAPI'));

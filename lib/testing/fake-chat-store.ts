@@ -5,22 +5,25 @@
 // admin_msgwithdraw (/269/38980). Where the pages leave a behaviour open, the choice is said here.
 import { randomInt } from 'node:crypto';
 import { GROUP_INVALID_PARAMETER, GROUP_NO_PERMISSION, GROUP_NOT_FOUND } from '../protocol/chat-api-error-codes';
+import { FakeChatFailure, type AnswerFields } from './fake-chat-failure';
+import {
+  c2cMessageFields,
+  groupMessageFields,
+  integerField,
+  newStream,
+  optionalInteger,
+  optionalString,
+  placeMark,
+  requiredString,
+  type C2CMessage,
+  type GroupMessage,
+  type MessageStream,
+} from './fake-chat-fields';
 
 /** REST names (Private, ChatRoom) and the console's newer names for them (Work, Meeting). */
 export type FakeGroupType = 'Public' | 'Private' | 'ChatRoom' | 'AVChatRoom' | 'Community' | 'Work' | 'Meeting';
 
-/** A command's answer fields besides ActionStatus/ErrorCode/ErrorInfo. */
-export type AnswerFields = Record<string, unknown>;
-
-/** A FAIL answer: thrown by a command, turned into `{ ActionStatus: 'FAIL', ErrorCode, ErrorInfo }`. */
-export class FakeChatFailure extends Error {
-  constructor(
-    readonly code: number,
-    readonly info: string,
-  ) {
-    super(info);
-  }
-}
+export { FakeChatFailure, type AnswerFields } from './fake-chat-failure';
 
 // group_msg_get_simple returns at most 20 messages a call.
 const MAX_GROUP_MESSAGES_PER_CALL = 20;
@@ -29,8 +32,6 @@ const ROAM_ANSWER_BYTES = 13 * 1024;
 const MAX_GROUP_INFO_IDS = 50;
 const MAX_GROUP_LIST_LIMIT = 10_000;
 const MAX_RECALL_SEQS = 10;
-/** MsgFlagBits of a recalled one-to-one message (admin_getroammsg). */
-const RECALLED_FLAG = 8;
 // group_msg_recall's per-message RetCode for a message that cannot be recalled; Tencent's
 // samples show 10030 in RecallRetList, which the fake uses for missing, deleted and expired messages.
 const RECALL_NOT_FOUND = 10030;
@@ -42,21 +43,6 @@ const C2C_MISSING_TO = 90003;
 const C2C_MISSING_FROM = 90008;
 const C2C_BAD_MSG_KEY = 90054;
 
-interface GroupMessage {
-  seq: number;
-  random: number;
-  time: number;
-  from: string;
-  text: string;
-  recalled: boolean;
-  deleted: boolean;
-}
-
-interface MessageStream {
-  nextSeq: number;
-  messages: Map<number, GroupMessage>;
-}
-
 interface Group {
   groupId: string;
   type: FakeGroupType;
@@ -64,19 +50,6 @@ interface Group {
   topics: Set<string>;
   /** The group's own messages under '', each topic's under its TopicId. */
   streams: Map<string, MessageStream>;
-}
-
-interface C2CMessage {
-  from: string;
-  to: string;
-  seq: number;
-  random: number;
-  time: number;
-  key: string;
-  text: string;
-  recalled: boolean;
-  /** The parties who deleted it from their view of the conversation. */
-  deletedFor: Set<string>;
 }
 
 export interface GroupRecall {
@@ -287,6 +260,34 @@ export class FakeChatStore {
     };
   }
 
+  // million_group_open_http_svc/get_topic (/1047/49469): the topics of a topic-enabled community.
+  // The error for a group without topics is not documented: the fake answers GROUP_INVALID_PARAMETER.
+  topics(body: AnswerFields): AnswerFields {
+    const group = this.requestedGroup(body);
+    requiredString(body, 'From_Account', GROUP_INVALID_PARAMETER);
+    if (group.type !== 'Community' || group.topics.size === 0) {
+      throw new FakeChatFailure(GROUP_INVALID_PARAMETER, `group ${group.groupId} does not support topics`);
+    }
+    return {
+      TopicAndSelfInfo: [...group.topics].map((topicId) => {
+        const stream = this.stream(group, topicId);
+        return {
+          TopicInfo: {
+            TopicId: topicId,
+            TopicName: topicId,
+            GroupID: group.groupId,
+            NextMsgSeq: stream.nextSeq,
+            LastMsgTime: [...stream.messages.values()].reduce((latest, m) => Math.max(latest, m.time), 0),
+            CreateTime: group.createdAt,
+          },
+          SelfInfo: { MsgSeq: 0, MsgFlag: 0, ShutUpTime: 0 },
+          ErrorCode: 0,
+          ErrorInfo: '',
+        };
+      }),
+    };
+  }
+
   // group_open_http_svc/group_msg_recall
   recallGroupMessagesByRequest(body: AnswerFields): { answer: AnswerFields; recall: GroupRecall } {
     const group = this.requestedGroup(body);
@@ -331,6 +332,7 @@ export class FakeChatStore {
       Name: group.groupId,
       CreateTime: group.createdAt,
       LastMsgTime: all.reduce((latest, m) => Math.max(latest, m.time), 0),
+      SupportTopic: group.type === 'Community' && group.topics.size > 0 ? 1 : 0,
       NextMsgSeq: (group.streams.get('') as MessageStream).nextSeq,
       MemberNum: 0,
     };
@@ -371,77 +373,26 @@ export class FakeChatStore {
   }
 }
 
-function newStream(): MessageStream {
-  return { nextSeq: 1, messages: new Map() };
-}
-
-// IsPlaceMsg: 0 a normal message, 1 deleted or expired (body empty), 2 recalled.
-function placeMark(message: GroupMessage, expired: boolean): 0 | 1 | 2 {
-  if (expired || message.deleted) return 1;
-  return message.recalled ? 2 : 0;
-}
-
-function groupMessageFields(message: GroupMessage, isPlaceMsg: 0 | 1 | 2): AnswerFields {
-  return {
-    From_Account: message.from,
-    IsPlaceMsg: isPlaceMsg,
-    IsSystemMsg: 0,
-    MsgBody: isPlaceMsg === 0 ? textBody(message.text) : [],
-    MsgPriority: 1,
-    MsgRandom: message.random,
-    MsgSeq: message.seq,
-    MsgTimeStamp: message.time,
-  };
-}
-
-function c2cMessageFields(message: C2CMessage): AnswerFields {
-  return {
-    From_Account: message.from,
-    To_Account: message.to,
-    MsgSeq: message.seq,
-    MsgRandom: message.random,
-    MsgTimeStamp: message.time,
-    MsgFlagBits: message.recalled ? RECALLED_FLAG : 0,
-    IsPeerRead: 0,
-    MsgKey: message.key,
-    MsgBody: textBody(message.text),
-    CloudCustomData: '',
-  };
-}
-
-function textBody(text: string): AnswerFields[] {
-  return [{ MsgType: 'TIMTextElem', MsgContent: { Text: text } }];
-}
-
-function requiredString(body: AnswerFields, field: string, code: number): string {
-  const value = body[field];
-  if (typeof value !== 'string' || value === '') throw new FakeChatFailure(code, `${field} is required`);
-  return value;
-}
-
-function optionalString(body: AnswerFields, field: string, code: number): string | undefined {
-  return body[field] === undefined ? undefined : requiredString(body, field, code);
-}
-
-function integerField(body: AnswerFields, field: string, code: number, range: { min?: number; max?: number }): number {
-  // A list item may be anything: only an object has fields.
-  const value = typeof body === 'object' && body !== null ? body[field] : undefined;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < (range.min ?? -Infinity) ||
-    value > (range.max ?? Infinity)
-  ) {
-    throw new FakeChatFailure(code, `${field} must be an integer${range.max ? ` up to ${range.max}` : ''}`);
+/**
+ * The most calls (of `command`, or of all) in one second: `fixed` counts calendar seconds of the
+ * calls' arrival times (`at`, ms), as a server that resets its counter each second would;
+ * `sliding` the busiest window of 1000 ms starting anywhere, which no rate limit may exceed either.
+ */
+export function busiestSecond(
+  calls: ReadonlyArray<{ command: string; at: number }>,
+  command?: string,
+): { fixed: number; sliding: number } {
+  const times = calls
+    .filter((call) => command === undefined || call.command === command)
+    .map((call) => call.at)
+    .sort((a, b) => a - b);
+  const perSecond = new Map<number, number>();
+  let sliding = 0;
+  for (let end = 0, start = 0; end < times.length; end++) {
+    const second = Math.floor(times[end] / 1000);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    while (times[end] - times[start] >= 1000) start++;
+    sliding = Math.max(sliding, end - start + 1);
   }
-  return value;
-}
-
-function optionalInteger(
-  body: AnswerFields,
-  field: string,
-  code: number,
-  range: { min?: number; max?: number } = {},
-): number | undefined {
-  return body[field] === undefined ? undefined : integerField(body, field, code, range);
+  return { fixed: Math.max(0, ...perSecond.values()), sliding };
 }
