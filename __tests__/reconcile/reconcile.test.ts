@@ -320,6 +320,10 @@ describe('reconcileRecalls with the receiver down', () => {
       /"conversations" needs "onC2CRecall" or "queue"/,
     );
     await expect(pass({ ...recorder().handlers, groups: 'not-a-list' as never })).rejects.toThrow(/"groups"/);
+    // No history marks an Official Account recall: a handler for them would never be called.
+    await expect(pass({ ...recorder().handlers, onOfficialAccountRecall: () => undefined } as never)).rejects.toThrow(
+      /"onOfficialAccountRecall" is never called: reconciliation finds no recalls of its command/,
+    );
     await expect(pass({ ...recorder().handlers, until: filled.scenario.since - 1 })).rejects.toThrow(
       /"until" is before "since"/,
     );

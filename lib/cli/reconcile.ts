@@ -3,6 +3,8 @@ import Joi from 'joi';
 import ms from 'ms';
 import type { QueueStore } from '../durable/dead-letters';
 import type { RecallQueue } from '../delivery/types';
+import { C2C_RECALL_COMMAND } from '../protocol/types';
+import { RECONCILE_HANDLER_OPTIONS } from '../reconcile/kinds';
 import { createChatApiClient, DEFAULT_CHAT_API_BASE_URL } from '../reconcile/chat-api-client';
 import {
   DEFAULT_RECALL_TIME_LIMIT_SECONDS,
@@ -194,7 +196,8 @@ async function reconcile(args: ReconcileArgs, secretKey: string, io: CliIo): Pro
       groups: args.group.map(toGroup),
       conversations: args.c2c.map(toConversation),
       recallTimeLimitSeconds: args['recall-time-limit'],
-      ...(queue ? { queue } : { onRecall: () => undefined, onC2CRecall: () => undefined }),
+      // Without a queue the pass only lists what it found: every handler takes the recalls and drops them.
+      ...(queue ? { queue } : Object.fromEntries(RECONCILE_HANDLER_OPTIONS.map((option) => [option, () => undefined]))),
     });
   } finally {
     if (queue) await closeQueue(queue, io);
@@ -234,7 +237,7 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 function describeFound({ event, outcome }: FoundRecall): string {
   const sent = new Date(event.sentTime).toISOString();
   const what =
-    event.callbackCommand === 'C2C.CallbackAfterMsgWithDraw'
+    event.callbackCommand === C2C_RECALL_COMMAND
       ? `one-to-one ${event.fromAccount} -> ${event.toAccount} MsgKey ${event.msgKey}`
       : `group ${event.groupId}${event.topicId ? ` topic ${event.topicId}` : ''} MsgSeq ${event.messages[0].msgSeq} from ${event.senderAccount}`;
   const status = outcome === 'ok' ? '' : ` (${outcome === 'duplicate' ? 'already queued' : outcome})`;

@@ -2,7 +2,7 @@ import type JoiModule from 'joi';
 import { HANDLER_OPTIONS, RECALL_COMMANDS } from '../protocol/commands';
 import type { DedupeStore, RecallQueue } from './types';
 import { MAX_TIMER_MS } from './options';
-import { TAKERS } from './takers';
+import { TAKERS, takerRequired } from './takers';
 
 // The one definition of valid delivery options, loaded only to decide options a plain check did
 // not accept and to name the one that is wrong. Defaults are applied after, by deliverySettings.
@@ -69,8 +69,4 @@ export const deliveryKeys = {
   }),
 };
 
-export const HANDLER_REQUIRED = {
-  'object.missing': `at least one of ${TAKERS.slice(0, -1)
-    .map((option) => `"${option}"`)
-    .join(', ')} or "queue" is required`,
-};
+export const HANDLER_REQUIRED = takerRequired(TAKERS);

@@ -2,6 +2,7 @@ import createDebug from 'debug';
 import Joi from 'joi';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { checkPassOptions, type HistoryClient, type ReconcileReport } from '../reconcile/reconcile';
+import { RECONCILE_HANDLER_OPTIONS } from '../reconcile/kinds';
 import { messageOf } from '../delivery/deliver';
 import { callHook, createFailureLog, normalizeLog } from '../delivery/log';
 import { MAX_TIMER_MS } from '../delivery/options';
@@ -145,9 +146,9 @@ export async function startRecallReconciler(options: RecallReconcilerOptions): P
         (hookFailure) => hookFailed('onError', hookFailure),
       );
   }
-  if ((options.onRecall || options.onC2CRecall) && !options.queue && !options.dedupe) {
+  if (RECONCILE_HANDLER_OPTIONS.some((option) => options[option]) && !options.queue && !options.dedupe) {
     log.warn(
-      'tencent-chat-recall-webhook: startRecallReconciler hands recalls to onRecall/onC2CRecall with neither a ' +
+      `tencent-chat-recall-webhook: startRecallReconciler hands recalls to ${RECONCILE_HANDLER_OPTIONS.join('/')} with neither a ` +
         '`queue` nor a `dedupe` store: a recall the webhook delivered, or an earlier pass found, is delivered again',
     );
   }

@@ -1,5 +1,8 @@
 import Joi from 'joi';
-import { deliveryKeys, HANDLER_REQUIRED, timerMs } from '../delivery/options-schema';
+import { HANDLER_OPTIONS } from '../protocol/commands';
+import { deliveryKeys, timerMs } from '../delivery/options-schema';
+import { takerRequired } from '../delivery/takers';
+import { RECONCILE_HANDLER_OPTIONS } from './kinds';
 import type { ConversationToReconcile, ReconcileOptions } from './types';
 
 /**
@@ -25,8 +28,23 @@ const iterable = Joi.any().custom((value: unknown) => {
   return value;
 }, 'iterable');
 
-// The receiver's delivery options, checked the same way, but onError: a pass reports its failures.
-const DELIVERY_KEYS = Object.fromEntries(Object.entries(deliveryKeys).filter(([name]) => name !== 'onError'));
+// The receiver's delivery options, checked the same way, but onError (a pass reports its failures)
+// and the handlers of commands no history marks (a handler never called is a mistake to name).
+const NEVER_RECONCILED: readonly string[] = HANDLER_OPTIONS.filter(
+  (option) => !(RECONCILE_HANDLER_OPTIONS as readonly string[]).includes(option),
+);
+const DELIVERY_KEYS = {
+  ...Object.fromEntries(Object.entries(deliveryKeys).filter(([name]) => name !== 'onError')),
+  ...Object.fromEntries(
+    NEVER_RECONCILED.map((option) => [
+      option,
+      Joi.any()
+        .forbidden()
+        .messages({ 'any.unknown': '{{#label}} is never called: reconciliation finds no recalls of its command' }),
+    ]),
+  ),
+};
+const TAKERS = [...RECONCILE_HANDLER_OPTIONS, 'queue'];
 
 const client = Joi.object({ sdkAppId: Joi.number().integer().positive().required(), call: Joi.function().required() })
   .unknown(true)
@@ -44,9 +62,9 @@ const passKeys = {
 
 function reconcileSchema(keys: Joi.PartialSchemaMap): Joi.ObjectSchema {
   return Joi.object(keys)
-    .or('onRecall', 'onC2CRecall', 'queue')
+    .or(...TAKERS)
     .required()
-    .messages({ ...HANDLER_REQUIRED, 'any.custom': '{{#label}} must be an iterable or an async iterable' })
+    .messages({ ...takerRequired(TAKERS), 'any.custom': '{{#label}} must be an iterable or an async iterable' })
     .prefs({ abortEarly: true, errors: { label: 'path' } });
 }
 

@@ -2,9 +2,9 @@ import createDebug from 'debug';
 import type { Delivery } from '../delivery/deliver';
 import { GROUP_INVALID_PARAMETER, GROUP_NO_PERMISSION, GROUP_NOT_FOUND } from '../protocol/chat-api-error-codes';
 import { jobDeduplicationId } from '../protocol/recall-key';
-import { RECALL_COMMAND } from '../protocol/types';
 import type { RecallQueue } from '../delivery/types';
 import { describeConversation, reasonOf } from './events';
+import { RECONCILED_KINDS } from './kinds';
 import type {
   FoundRecall,
   HistoryClient,
@@ -149,8 +149,7 @@ export class Pass {
   }
 
   async deliver(conversation: ReconciledConversation, event: ReconciledRecallEvent): Promise<void> {
-    if (event.callbackCommand === RECALL_COMMAND) this.report.found.group += 1;
-    else this.report.found.c2c += 1;
+    this.report.found[RECONCILED_KINDS[event.callbackCommand].found] += 1;
     const found: FoundRecall = { event, outcome: 'failed' };
     this.report.recalls.push(found);
     try {

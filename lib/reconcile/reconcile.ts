@@ -1,9 +1,10 @@
 import { createDelivery, type DeliveryOptions } from '../delivery/deliver';
 import { deliverySettings } from '../delivery/options';
 import { traceReconcilePass } from '../observability/channels';
-import { C2C_RECALL_COMMAND, RECALL_COMMAND } from '../protocol/types';
+import { COMMANDS } from '../protocol/commands';
 import { readConversation } from './c2c-history';
 import { forEachConcurrently } from './concurrency';
+import { RECONCILED_COMMANDS, RECONCILED_KINDS } from './kinds';
 import { readGroup } from './group-history';
 import { FACTORY, optionsSchema, toConversation, toGroup, validOptions } from './options-schema';
 import { observeDuplicateJobs, Pass, PassStoppedError } from './pass';
@@ -35,8 +36,14 @@ export async function reconcileRecalls(options: ReconcileOptions): Promise<Recon
   const delivery = createDelivery<ReconcileWindow>(
     deliverySettings(value as DeliveryOptions<ReconcileWindow>, 'after-callback'),
   );
-  requireTaker(delivery.accepts(RECALL_COMMAND), options.groups, '"groups"', '"onRecall"');
-  requireTaker(delivery.accepts(C2C_RECALL_COMMAND), options.conversations, '"conversations"', '"onC2CRecall"');
+  for (const command of RECONCILED_COMMANDS) {
+    const { readFrom } = RECONCILED_KINDS[command];
+    if (options[readFrom] !== undefined && !delivery.accepts(command)) {
+      throw new TypeError(
+        `${FACTORY}: invalid options: "${readFrom}" needs "${COMMANDS[command].handlerOption}" or "queue" to take the recalls found`,
+      );
+    }
+  }
 
   const until: Date = value.until ?? new Date();
   const since: Date = value.since;
@@ -87,14 +94,6 @@ export async function reconcileRecalls(options: ReconcileOptions): Promise<Recon
     throw failure === undefined ? error : failure.error;
   });
   return pass.report;
-}
-
-function requireTaker(accepted: boolean, source: unknown, sourceName: string, handlerName: string): void {
-  if (source !== undefined && !accepted) {
-    throw new TypeError(
-      `${FACTORY}: invalid options: ${sourceName} needs ${handlerName} or "queue" to take the recalls found`,
-    );
-  }
 }
 
 /** What a span may say of a pass that failed as a whole: the error's class and Tencent's code, not its text. */

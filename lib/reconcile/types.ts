@@ -1,9 +1,9 @@
 import type { DeliveryOutcome } from '../delivery/deliver';
 import type {
+  AnyRecallEvent,
+  RecallCommand,
   ReconciledC2CRecallEvent,
   ReconciledGroupRecallEvent,
-  C2C_RECALL_COMMAND,
-  RECALL_COMMAND,
 } from '../protocol/types';
 import type { DedupeOptions, RecallLog, RecallQueue } from '../delivery/types';
 
@@ -53,8 +53,8 @@ export interface ReconcileOptions {
   queue?: RecallQueue | undefined;
   /** As the receiver's option: how long copies of one recall become one job, in seconds. Default 86400. */
   queueDeduplicationSeconds?: number | undefined;
-  /** As the receiver's option: the commands that go to `queue` (default both); the others go to their handler. */
-  queueCommands?: ReadonlyArray<typeof RECALL_COMMAND | typeof C2C_RECALL_COMMAND> | undefined;
+  /** As the receiver's option: the commands that go to `queue` (default all); the others go to their handler. */
+  queueCommands?: ReadonlyArray<RecallCommand> | undefined;
   /** As the receiver's option: how many adds may wait for the queue at once. */
   queueMaxPendingAdds?: number | undefined;
   /**
@@ -89,7 +89,10 @@ export interface ReconcileOptions {
 export type ReconciledConversation =
   { kind: 'group'; groupId: string; topicId?: string } | { kind: 'c2c'; account: string; peer: string };
 
-export type ReconciledRecallEvent = ReconciledGroupRecallEvent | ReconciledC2CRecallEvent;
+/** A recall reconciliation can find: one of the commands whose history marks recalls. */
+export type ReconciledRecallEvent = Extract<AnyRecallEvent, { source: 'reconciliation' }>;
+/** The commands reconciliation finds recalls of. */
+export type ReconciledCommand = ReconciledRecallEvent['callbackCommand'];
 
 /** A recall a pass found, and what became of it. */
 export interface FoundRecall {
