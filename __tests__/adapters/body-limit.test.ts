@@ -53,6 +53,10 @@ describe.each([
     const router = express.Router();
     router.post('/cb', recallWebhook({ sdkAppId: SDK_APP_ID, onRecall: (event) => void recalls.push(event) }));
     app.use('/api', router);
+    // A router whose middleware is mounted without a path, the router itself under a prefix.
+    const hooks = express.Router();
+    hooks.use(recallWebhook({ sdkAppId: SDK_APP_ID, onRecall: (event) => void recalls.push(event) }));
+    app.use('/hooks', hooks);
     app.use((_req, res) => void res.status(404).json({ passedOn: true }));
     running = await listening(createServer(app));
   });
@@ -83,14 +87,13 @@ describe.each([
     expect(recalls).toHaveLength(1);
   });
 
-  it('passes on a recall posted below the mount path', async () => {
-    const reply = await send(running.port, `/cb/sub?${SEARCH}`, { body: recallOf(1), headers: JSON_TYPE });
-    expect(reply.status).toBe(404);
-    expect(JSON.parse(reply.text)).toEqual({ passedOn: true });
-    expect(recalls).toHaveLength(0);
+  it('takes a recall at a path inside a prefix-mounted router whose middleware has no path of its own', async () => {
+    const reply = await send(running.port, `/hooks/tencent?${SEARCH}`, { body: recallOf(1), headers: JSON_TYPE });
+    expect(reply.status).toBe(200);
+    expect(recalls).toHaveLength(1);
   });
 
-  it("takes a recall on a mounted router's route, which Express matches exactly", async () => {
+  it("takes a recall on a route (app.post, a mounted router's route), which Express matches exactly", async () => {
     expect((await send(running.port, `/api/cb?${SEARCH}`, { body: recallOf(1), headers: JSON_TYPE })).status).toBe(200);
     expect((await send(running.port, `/api/cb/sub?${SEARCH}`, { body: recallOf(1), headers: JSON_TYPE })).status).toBe(
       404,

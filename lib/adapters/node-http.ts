@@ -55,11 +55,6 @@ export function createNodeListener<Req extends IncomingMessage>(
       passOn(req, res, next);
       return;
     }
-    if (belowMountPath(req, url)) {
-      debug('%s: passed on: below the path the middleware is mounted at', label);
-      passOn(req, res, next);
-      return;
-    }
     const params = queryParams(url);
     const command = core.claims(req.method, params);
     if (!command) {
@@ -77,21 +72,6 @@ export function createNodeListener<Req extends IncomingMessage>(
       })
       .then((answer) => writeAnswer(req, res, answer));
   };
-}
-
-/**
- * Express matches a mount path as a prefix and strips it: mounted with `app.use('/cb', …)`, a
- * request to `/cb/sub` arrives as `/sub`, with `baseUrl` `/cb`. The callback URL is the mount path
- * itself, so a request below it is not taken. Unmounted (`baseUrl` empty or absent) every
- * request is taken whatever its path, as by the node:http listener.
- */
-function belowMountPath(req: IncomingMessage, url: string): boolean {
-  const { baseUrl, route } = req as { baseUrl?: unknown; route?: unknown };
-  // A route handler (`req.route` set) is reached only by its exact path, also in a mounted router.
-  if (typeof baseUrl !== 'string' || baseUrl === '' || route !== undefined) return false;
-  const queryStart = url.indexOf('?');
-  const path = queryStart === -1 ? url : url.slice(0, queryStart);
-  return path !== '/' && path !== '';
 }
 
 /** Where Express's and Connect's body parsers leave the body. */
