@@ -156,6 +156,17 @@ describe('send', () => {
     expect(code).toBe(EXIT_OK);
     expect(stdout).toMatch(new RegExp(` --data-binary '@${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'$`));
   });
+
+  it('replays a captured --body file under the recall command it names', async () => {
+    const file = join(tempDir, 'official-account.json');
+    const captured =
+      '{"CallbackCommand":"OfficialAccount.CallbackAfterMsgWithDraw","Official_Account":"#TOA#_123","WithdrawMsgList":[{"MsgKey":"71_1_1698741698"}],"EventTime":1670574414123}';
+    await writeFile(file, captured);
+    const { code, stderr } = await cli('send', server.callbackUrl, '--token', 'cli-token', '--body', file);
+    expect({ code, stderr }).toEqual({ code: EXIT_OK, stderr: '' });
+    expect(server.received[0].query.get('CallbackCommand')).toBe('OfficialAccount.CallbackAfterMsgWithDraw');
+    expect(server.officialAccountEvents).toEqual([expect.objectContaining({ officialAccount: '#TOA#_123' })]);
+  });
 });
 
 describe('send --c2c', () => {

@@ -96,7 +96,7 @@ export class RecallWebhookModule implements NestModule {
       adapter
         .getInstance<{ use: (handler: unknown) => void }>()
         .use((req: ExpressRequest, res: ServerResponse, next: NextHandler) => {
-          if (pathOf(req.url ?? '') !== path) next();
+          if (withoutTrailingSlash(pathOf(req.url ?? '')) !== withoutTrailingSlash(path)) next();
           else listener(req, res, passOn && req.method === 'POST' ? () => passOn(req, res, next) : next);
         });
       return;
@@ -163,4 +163,9 @@ function otherCommandFailure(req: IncomingMessage, error: RecallWebhookError): s
 /** With `rawBody: true`, Nest's Express body parser keeps the bytes it parsed in `req.rawBody`. */
 function rawOrParsed(req: ExpressRequest): unknown {
   return req.rawBody instanceof Uint8Array ? req.rawBody : req.body;
+}
+
+/** Express's routing takes `/cb/` for `/cb`: so does the module's own path check. */
+function withoutTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }

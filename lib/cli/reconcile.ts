@@ -4,7 +4,8 @@ import ms from 'ms';
 import type { QueueStore } from '../durable/dead-letters';
 import type { RecallQueue } from '../delivery/types';
 import { C2C_RECALL_COMMAND } from '../protocol/types';
-import { RECONCILE_HANDLER_OPTIONS } from '../reconcile/kinds';
+import { COMMANDS } from '../protocol/commands';
+import { RECONCILE_HANDLER_OPTIONS, RECONCILED_COMMANDS, RECONCILED_KINDS } from '../reconcile/kinds';
 import { createChatApiClient, DEFAULT_CHAT_API_BASE_URL } from '../reconcile/chat-api-client';
 import {
   DEFAULT_RECALL_TIME_LIMIT_SECONDS,
@@ -244,10 +245,20 @@ function describeFound({ event, outcome }: FoundRecall): string {
   return `recalled: ${what}, sent ${sent}${status}`;
 }
 
+/** `3 recalls found (2 group, 1 one-to-one)`, a count per kind reconciliation finds. */
+function foundSummary(found: ReconcileReport['found']): string {
+  const counts = RECONCILED_COMMANDS.map((command) => ({
+    count: found[RECONCILED_KINDS[command].found],
+    label: COMMANDS[command].label,
+  }));
+  const total = counts.reduce((sum, { count }) => sum + count, 0);
+  return `${total} recalls found (${counts.map(({ count, label }) => `${count} ${label}`).join(', ')})`;
+}
+
 function printSummary(report: ReconcileReport, io: CliIo): void {
   const { scanned, found, calls } = report;
   io.stdout(
-    `${found.group + found.c2c} recalls found (${found.group} group, ${found.c2c} one-to-one) in messages sent ` +
+    `${foundSummary(found)} in messages sent ` +
       `${report.readFrom.toISOString()} to ${report.until.toISOString()}; read ${scanned.groups} groups and ` +
       `${scanned.conversations} one-to-one conversations in ${calls} calls; ${report.delivered} handed on, ` +
       `${report.duplicates} delivered before` +

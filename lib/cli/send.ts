@@ -15,7 +15,7 @@ import {
 } from '../testing/index';
 import { MAX_TIMER_MS } from '../delivery/options';
 import { timerMs } from '../delivery/options-schema';
-import { COMMANDS, RECALL_COMMANDS } from '../protocol/commands';
+import { COMMANDS, isRecallCommand, RECALL_COMMANDS } from '../protocol/commands';
 import { TENCENT_DEADLINE_MS } from '../protocol/answers';
 import {
   C2C_RECALL_COMMAND,
@@ -193,20 +193,32 @@ interface CallbackRequest {
 
 async function buildRequest(args: SendArgs): Promise<CallbackRequest> {
   const url = new URL(args.url);
+  const file =
+    args.body === undefined
+      ? undefined
+      : await readFile(args.body).catch((error: NodeJS.ErrnoException) => {
+          throw new UsageError(`--body: cannot read ${args.body}: ${error.code ?? error.message}`);
+        });
   const query = createCallbackQuery(args['sdk-app-id'], {
     token: args.token,
     optPlatform: args.platform,
-    callbackCommand: commandOf(args),
+    callbackCommand: file === undefined ? commandOf(args) : (recallCommandIn(file) ?? commandOf(args)),
   });
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-  if (args.body !== undefined) {
-    const body = await readFile(args.body).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`--body: cannot read ${args.body}: ${error.code ?? error.message}`);
-    });
-    return { url, body, curlData: `--data-binary ${shellQuote('@' + args.body)}` };
-  }
+  if (file !== undefined) return { url, body: file, curlData: `--data-binary ${shellQuote('@' + args.body)}` };
   const body = JSON.stringify(KINDS[commandOf(args)].build(args));
   return { url, body, curlData: `--data-raw ${shellQuote(body)}` };
+}
+
+/** The recall command a --body file names in its CallbackCommand, so that a captured body is replayed as it came. */
+function recallCommandIn(file: Buffer): RecallCommand | undefined {
+  try {
+    const command = (JSON.parse(file.toString('utf8')) as { CallbackCommand?: unknown } | null)?.CallbackCommand;
+    return isRecallCommand(command) ? command : undefined;
+  } catch {
+    // Not JSON: sent as it is, to see how the receiver answers it.
+    return undefined;
+  }
 }
 
 function buildGroupRecall(args: SendArgs): object {
@@ -332,7 +344,8 @@ Options:
   --msg-key K      MsgKey of the recalled message: with --c2c one (default a new one, like ${c2cSample.MsgKey});
                    with --official-account one or more, repeated (default a new one, like ${officialAccountSample.WithdrawMsgList[0]?.MsgKey})
   --platform P     OptPlatform: RESTAPI, Web, Android, iOS, Windows, Mac, iPad... (default ${sampleQuery.OptPlatform})
-  --body FILE      send the bytes of FILE as the body (not with the flags that shape the body)
+  --body FILE      send the bytes of FILE as the body (not with the flags that shape the body); the
+                   query's CallbackCommand is the file's when it names a recall, else as above
   --timeout MS     give up without an answer after MS milliseconds, at most ${MAX_TIMER_MS} (default ${TENCENT_DEADLINE_MS}, Tencent's deadline)
   --dry-run        print the equivalent curl command instead of sending
   -h, --help       show this help
