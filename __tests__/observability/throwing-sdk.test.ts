@@ -1,7 +1,7 @@
 /**
  * An OpenTelemetry SDK whose parts throw synchronously (a span processor's onStart and onEnd, a
  * tracer's startSpan, a propagator's inject, every instrument's add and record): every recall is
- * answered as without instrumentation, on every runtime, nothing is thrown as uncaught, and the
+ * answered as without instrumentation, on Express, node:http and Fetch, nothing is thrown as uncaught, and the
  * failures go to OpenTelemetry's diag logger.
  */
 import {

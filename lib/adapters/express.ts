@@ -14,8 +14,7 @@ export interface ExpressRequestLike extends IncomingMessage {
 }
 
 /**
- * Express middleware for Tencent Cloud Chat's recall callbacks (`Group.CallbackAfterRecallMsg`,
- * `C2C.CallbackAfterMsgWithDraw`). Requests that are not a POST of a recall this middleware has a
+ * Express middleware for Tencent Cloud Chat's recall callbacks (every command of `RECALL_COMMANDS`). Requests that are not a POST of a recall this middleware has a
  * handler (or a queue) for go to `next()` with their body unread, so other callback handlers can
  * share the URL. It is the node:http listener: Express 4 and 5 accept it as a `RequestHandler`.
  * Handlers see the request as `Req`: pass Express's own type to read what Express adds, as in

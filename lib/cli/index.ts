@@ -46,8 +46,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 function mainHelp(): string {
   return `Usage: ${PROGRAM} <command> [options]
 
-Simulates Tencent Cloud Chat's recall webhooks, Group.CallbackAfterRecallMsg and
-C2C.CallbackAfterMsgWithDraw, to test a receiver locally, and looks after queue mode's dead letters.
+Simulates Tencent Cloud Chat's recall webhooks (Group.CallbackAfterRecallMsg,
+C2C.CallbackAfterMsgWithDraw, OfficialAccount.CallbackAfterMsgWithDraw) to test a receiver locally,
+reconciles recalls from message history, and looks after queue mode's dead letters.
 
 Commands:
   send <url>    post one recall callback to <url>, the way Tencent would

@@ -91,8 +91,8 @@ const c2cRecall = {
   describeJob: (event) => `one-to-one ${event.fromAccount} -> ${event.toAccount} MsgKey ${event.msgKey}`,
 } as const satisfies CommandSpec<typeof C2C_RECALL_COMMAND>;
 
-// An Official Account's MsgKey (Seq_1_ServerTime) is unique within the account: with the account
-// it names a message, as Tencent's history API for Official Accounts names it.
+// An Official Account's MsgKey (Seq_1_ServerTime, Seq numbering the account's messages) is unique
+// within the account: with the account it names a message. One webhook may recall several.
 const officialAccountRecall = {
   command: OFFICIAL_ACCOUNT_RECALL_COMMAND,
   handlerOption: 'onOfficialAccountRecall',

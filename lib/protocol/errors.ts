@@ -62,7 +62,7 @@ export class EnqueueFailedError extends RecallWebhookError {
   }
 }
 
-/** The handler (`onRecall` or `onC2CRecall`) threw or rejected; the original value is `cause` and is never sent to Tencent (500). */
+/** The recall's handler (`onRecall`, `onC2CRecall`, `onOfficialAccountRecall`) threw or rejected; the original value is `cause` and is never sent to Tencent (500). */
 export class CallbackFailedError extends RecallWebhookError {
   constructor(cause: unknown) {
     super(500, 'the recall handler failed');
