@@ -23,6 +23,7 @@ import { extractSnippets } from './doc-snippets.mjs';
 import { subpaths as readSubpaths } from './subpaths.mjs';
 import { checkPackedFiles, checkShippedLinks } from './consumer/shipped.mjs';
 import { checkNestNewProject, NEST_RECIPE } from './consumer/nest-new.mjs';
+import { checkIoredis5 } from './consumer/ioredis.mjs';
 
 const TYPESCRIPT_7 = 'typescript@7';
 
@@ -196,6 +197,12 @@ try {
   checkSnippets(consumer);
   checkWithoutExpress(work, tarball);
   for (const framework of FRAMEWORKS) checkFrameworkAlone(work, tarball, framework);
+  checkIoredis5(work, tarball, {
+    run,
+    npmInstall,
+    tsc: bin('tsc'),
+    packages: [`bullmq@${installedVersion('bullmq')}`, `@types/node@${installedVersion('@types/node')}`],
+  });
   const recipe = extractSnippets(root).find(({ name }) => name === NEST_RECIPE).code;
   for (const project of NEST_NEW_PROJECTS) {
     checkNestNewProject(work, tarball, project, { run, npmInstall, tsc: bin('tsc'), recipe });
