@@ -12,7 +12,9 @@
 // type-checks every entry point but those typed by their own peer without @types/express, runs the node:http listener and
 // the Fetch handler, checks that the main entry works without bullmq, and runs the CLI's send.
 // Then, for each framework subpath and supported major, a consumer with only that framework
-// installed type-checks and runs it.
+// installed type-checks and runs it; NestJS 12 in projects laid out as `nest new` does, on Express
+// and on Fastify, runs the README's recipe (scripts/consumer/nest-new.mjs); ioredis 5 gets a project
+// of its own; and the installed guides' relative links must resolve inside the package.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
