@@ -171,6 +171,8 @@ try {
     // For the /bullmq entry and the durable-mode snippets: BullMQ and its Redis client.
     `bullmq@${installedVersion('bullmq')}`,
     `ioredis@${installedVersion('ioredis')}`,
+    // ioredis 6's declarations import redis-errors, which has no types of its own (skipLibCheck is off here).
+    '@types/redis-errors@1',
     // For the Fastify snippet (the Koa and NestJS ones are compiled with only their framework installed).
     `fastify@${installedVersion('fastify')}`,
     // For the /opentelemetry entry and the observability snippets.
