@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractSnippets } from './doc-snippets.mjs';
 import { subpaths as readSubpaths } from './subpaths.mjs';
-import { checkPackedFiles, checkShippedLinks } from './consumer/shipped.mjs';
+import { checkNoInstallScripts, checkPackedFiles, checkShippedLinks, packedFrom } from './consumer/shipped.mjs';
 import { checkNestNewProject, NEST_RECIPE } from './consumer/nest-new.mjs';
 import { checkIoredis5 } from './consumer/ioredis.mjs';
 
@@ -134,9 +134,9 @@ const FRAMEWORK_SNIPPETS = new Set(FRAMEWORKS.flatMap(({ snippet }) => (snippet 
 
 const work = mkdtempSync(join(tmpdir(), 'tencent-chat-recall-webhook-consumer-'));
 try {
-  run('npm run build', 'npm', ['run', 'build'], root);
-  const [packed] = JSON.parse(
-    run('npm pack', 'npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root),
+  // As npm publish packs: prepack builds dist/ and leaves prepare out of the packed package.json.
+  const packed = packedFrom(
+    run('npm pack (prepack builds)', 'npm', ['pack', '--json', '--pack-destination', work], root),
   );
   const tarball = join(work, packed.filename);
   checkPackedFiles(packed.files.map((file) => file.path));
@@ -213,6 +213,7 @@ try {
   }
 
   const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', packed.name, 'package.json'), 'utf8'));
+  checkNoInstallScripts(manifest);
   for (const name of Object.keys(manifest.bin ?? {})) {
     run(`bin ${name} --help`, join(consumer, 'node_modules', '.bin', name), ['--help'], consumer);
   }
