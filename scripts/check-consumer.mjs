@@ -12,7 +12,9 @@
 // type-checks every entry point but those typed by their own peer without @types/express, runs the node:http listener and
 // the Fetch handler, checks that the main entry works without bullmq, and runs the CLI's send.
 // Then, for each framework subpath and supported major, a consumer with only that framework
-// installed type-checks and runs it.
+// installed type-checks and runs it; NestJS 12 in projects laid out as `nest new` does, on Express
+// and on Fastify, runs the README's recipe (scripts/consumer/nest-new.mjs); ioredis 5 gets a project
+// of its own; and the installed guides' relative links must resolve inside the package.
 // KEEP_CONSUMER_DIR=1 keeps the temporary folder for a look after a failure.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,8 +23,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractSnippets } from './doc-snippets.mjs';
 import { subpaths as readSubpaths } from './subpaths.mjs';
-import { checkPackedFiles, checkShippedLinks } from './consumer/shipped.mjs';
+import { checkNoInstallScripts, checkPackedFiles, checkShippedLinks, packedFrom } from './consumer/shipped.mjs';
 import { checkNestNewProject, NEST_RECIPE } from './consumer/nest-new.mjs';
+import { checkIoredis5 } from './consumer/ioredis.mjs';
 
 const TYPESCRIPT_7 = 'typescript@7';
 
@@ -131,9 +134,9 @@ const FRAMEWORK_SNIPPETS = new Set(FRAMEWORKS.flatMap(({ snippet }) => (snippet 
 
 const work = mkdtempSync(join(tmpdir(), 'tencent-chat-recall-webhook-consumer-'));
 try {
-  run('npm run build', 'npm', ['run', 'build'], root);
-  const [packed] = JSON.parse(
-    run('npm pack', 'npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root),
+  // As npm publish packs: prepack builds dist/ and leaves prepare out of the packed package.json.
+  const packed = packedFrom(
+    run('npm pack (prepack builds)', 'npm', ['pack', '--json', '--pack-destination', work], root),
   );
   const tarball = join(work, packed.filename);
   checkPackedFiles(packed.files.map((file) => file.path));
@@ -168,6 +171,8 @@ try {
     // For the /bullmq entry and the durable-mode snippets: BullMQ and its Redis client.
     `bullmq@${installedVersion('bullmq')}`,
     `ioredis@${installedVersion('ioredis')}`,
+    // ioredis 6's declarations import redis-errors, which has no types of its own (skipLibCheck is off here).
+    '@types/redis-errors@1',
     // For the Fastify snippet (the Koa and NestJS ones are compiled with only their framework installed).
     `fastify@${installedVersion('fastify')}`,
     // For the /opentelemetry entry and the observability snippets.
@@ -198,12 +203,19 @@ try {
   checkSnippets(consumer);
   checkWithoutExpress(work, tarball);
   for (const framework of FRAMEWORKS) checkFrameworkAlone(work, tarball, framework);
+  checkIoredis5(work, tarball, {
+    run,
+    npmInstall,
+    tsc: bin('tsc'),
+    packages: [`bullmq@${installedVersion('bullmq')}`, `@types/node@${installedVersion('@types/node')}`],
+  });
   const recipe = extractSnippets(root).find(({ name }) => name === NEST_RECIPE).code;
   for (const project of NEST_NEW_PROJECTS) {
     checkNestNewProject(work, tarball, project, { run, npmInstall, tsc: bin('tsc'), recipe });
   }
 
   const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', packed.name, 'package.json'), 'utf8'));
+  checkNoInstallScripts(manifest);
   for (const name of Object.keys(manifest.bin ?? {})) {
     run(`bin ${name} --help`, join(consumer, 'node_modules', '.bin', name), ['--help'], consumer);
   }

@@ -183,7 +183,10 @@ describe.each(MAJORS)('%s', (_major, fastify) => {
 
     async function appWith(logger: boolean | { stream: Writable }): Promise<TableServer> {
       const app = fastify({ logger: logger as FastifyServerOptions['logger'] });
-      await app.register(recallWebhook, { path: PATH, sdkAppId: SDK_APP_ID, onRecall: () => {} });
+      const onRecall = () => {
+        throw new Error('archive down');
+      };
+      await app.register(recallWebhook, { path: PATH, sdkAppId: SDK_APP_ID, onRecall });
       return listen(app);
     }
 
@@ -202,6 +205,12 @@ describe.each(MAJORS)('%s', (_major, fastify) => {
         const failures = lines.filter((line) => /400 FAIL/.test(line.msg));
         expect(failures).toEqual([
           expect.objectContaining({ level: 40, msg: expect.stringContaining('invalid body') }),
+        ]);
+        const search = new URLSearchParams(createCallbackQuery(SDK_APP_ID));
+        const failed = await send(server.port, `${PATH}?${search}`, { body: JSON.stringify(createRecallEvent()) });
+        expect(failed.status).toBe(500);
+        expect(lines.filter((line) => /500 FAIL/.test(line.msg))).toEqual([
+          expect.objectContaining({ level: 50, msg: expect.stringContaining('the recall handler failed') }),
         ]);
         expect(warn).not.toHaveBeenCalled();
       } finally {

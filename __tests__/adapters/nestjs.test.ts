@@ -174,9 +174,12 @@ describe.each(['Express', 'Fastify'] as const)('one module configuration on %s',
 
   beforeAll(async () => {
     const onOtherCommand = (
-      request: { body?: unknown },
+      request: { body?: { fail?: boolean } },
       reply: { status(code: number): { send(body: unknown): void } },
-    ) => reply.status(200).send({ ...answered, body: request.body });
+    ) => {
+      if (request.body?.fail) throw new Error('the handler failed');
+      reply.status(200).send({ ...answered, body: request.body });
+    };
     server = await start(
       platform,
       [
@@ -227,6 +230,11 @@ describe.each(['Express', 'Fastify'] as const)('one module configuration on %s',
     expect(reply.status).toBe(413);
     expect(JSON.parse(reply.text)).toMatchObject({ ActionStatus: 'FAIL' });
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/413 FAIL .* another command/));
+  });
+
+  it("leaves onOtherCommand's throw to the app's error handling, as a route's", async () => {
+    const reply = await post(PATH, 'Group.CallbackAfterSendMsg', '{"fail":true}');
+    expect(reply.status).toBe(500);
   });
 
   it("leaves a recall's query below the path to the app's route there", async () => {

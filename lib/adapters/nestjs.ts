@@ -15,7 +15,7 @@ import { pathOf, readBody, writeAnswer } from '../http/node-io';
 import { normalizeOptions } from '../http/options';
 import { failAnswer, JSON_CONTENT_TYPE } from '../protocol/answers';
 import { parseBody, type BodySource } from '../protocol/body';
-import { RecallWebhookError } from '../protocol/errors';
+import type { RecallWebhookError } from '../protocol/errors';
 import type { RecallWebhookOptions } from '../http/types';
 
 /**
@@ -140,8 +140,8 @@ function answerOtherCommands(
             res.writeHead(200, { 'Content-Type': JSON_CONTENT_TYPE }).end(JSON.stringify(result));
           }
         },
-        (error: unknown) => {
-          if (!(error instanceof RecallWebhookError)) throw error;
+        // readBody and parseBody reject with the package's errors only, each with its status.
+        (error: RecallWebhookError) => {
           failures.report('warn', `${error.status} ${error.message}`, otherCommandFailure(req, error));
           writeAnswer(req, res, failAnswer(error.status, error.message));
         },

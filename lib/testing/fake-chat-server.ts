@@ -107,6 +107,10 @@ export interface FakeChatServer {
   }): Promise<FakeWebhookDelivery>;
   /** Deletes a group message: history answers it IsPlaceMsg 1 with no body. */
   deleteGroupMessage(options: { groupId: string; topicId?: string | undefined; msgSeq: number }): void;
+  /**
+   * Stores a one-to-one message from account `from` to account `to` as sent now (or at `time`, in
+   * seconds); its `msgKey` and the two accounts name it to `recallC2CMessage` and `deleteC2CMessage`.
+   */
   sendC2CMessage(options: { from: string; to: string; text?: string | undefined; time?: number | undefined }): {
     msgKey: string;
     msgSeq: number;

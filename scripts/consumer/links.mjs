@@ -9,10 +9,12 @@ const LINK = /!?\[[^\]]*\]\(\s*<?([^\s)>]+)>?(?:\s+"[^"]*")?\s*\)/g;
 const FENCE = /^(```|~~~)[^\n]*\n[\s\S]*?^\1/gm;
 const CODE_SPAN = /`[^`\n]*`/g;
 
+/** The Markdown files under `folder`, but for those of its own node_modules. */
 function markdownFiles(folder) {
   return readdirSync(folder, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.md') && !entry.parentPath.includes('node_modules'))
-    .map((entry) => join(entry.parentPath, entry.name));
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.md'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((file) => !relative(folder, file).split(sep).includes('node_modules'));
 }
 
 /** Every relative link in `packageDir`'s Markdown files, and the ones that lead outside it or nowhere. */

@@ -22,6 +22,22 @@ export function checkPackedFiles(paths) {
   console.log(`ok   packed: ${paths.length} files, dist/ and ${guides.join(', ')}`);
 }
 
+/** `npm pack --json`'s entry for the tarball: the JSON follows what the prepack script printed. */
+export function packedFrom(stdout) {
+  const [packed] = JSON.parse(stdout.slice(stdout.search(/^\[$/m)));
+  return packed;
+}
+
+/**
+ * The installed manifest has none of the scripts npm 11 lists as install scripts of a package
+ * installed from a tarball (and warns about on every install): preinstall, install, postinstall, prepare.
+ */
+export function checkNoInstallScripts({ scripts = {} }) {
+  const found = ['preinstall', 'install', 'postinstall', 'prepare'].filter((name) => name in scripts);
+  if (found.length > 0) throw new Error(`the packed package.json has install scripts: ${found.join(', ')}`);
+  console.log('ok   the packed package.json has no install script (prepare stays in the repository)');
+}
+
 /** Every relative link of the installed README, CHANGELOG, docs/ and examples/ resolves inside the package. */
 export function checkShippedLinks(installed) {
   const { links, broken } = checkLinks(installed);
