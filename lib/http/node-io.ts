@@ -109,9 +109,14 @@ function takeBuffered(req: IncomingMessage, limit: number, resolve: Resolve, rej
     reject(new PayloadTooLargeError());
     return;
   }
-  const bytes = (req.read() as Buffer | null) ?? EMPTY_BODY;
+  // Read until the buffer is empty: only a read() that finds nothing left lets 'end' follow (a
+  // single read() may leave the last chunk behind, as Node 26 does for a chunked body).
+  const chunks: Buffer[] = [];
+  for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) chunks.push(chunk);
+  const bytes = chunks.length === 0 ? EMPTY_BODY : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   // 'end' follows on a later tick; until then the request would look unread.
-  req.once('end', () => resolve({ kind: 'bytes', bytes }));
+  if (req.readableEnded) resolve({ kind: 'bytes', bytes });
+  else req.once('end', () => resolve({ kind: 'bytes', bytes }));
 }
 
 function readArriving(req: IncomingMessage, limit: number, timeoutMs: number, resolve: Resolve, reject: Reject): void {
