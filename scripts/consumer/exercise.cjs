@@ -71,13 +71,20 @@ const RECONCILE_EXPORTS = [
   'ChatApiError',
   'ChatApiRequestError',
   'DEFAULT_CHAT_API_BASE_URL',
+  'DEFAULT_MAX_PAGES_PER_CONVERSATION',
+  'DEFAULT_MAX_RESPONSE_BYTES',
   'DEFAULT_RECALL_TIME_LIMIT_SECONDS',
+  'HistoryPagingError',
+  'PassStoppedError',
+  'UnreadableHistoryError',
   'createChatApiClient',
   'listActiveGroups',
   'reconcileRecalls',
 ];
 
 const BULLMQ_EXPORTS = [
+  'DEFAULT_CLOSE_TIMEOUT_MS',
+  'DEFAULT_MAX_CATCH_UP_MS',
   'UnhandledRecallJobError',
   'createRecallWorker',
   'describeFailedJobs',
@@ -85,7 +92,14 @@ const BULLMQ_EXPORTS = [
   'startRecallReconciler',
 ];
 
-const OPENTELEMETRY_EXPORTS = ['ATTRIBUTES', 'INSTRUMENTATION_NAME', 'METRICS', 'instrumentRecallWebhook'];
+const OPENTELEMETRY_EXPORTS = [
+  'ATTRIBUTES',
+  'CHECKPOINT_AGE_METRIC',
+  'INSTRUMENTATION_NAME',
+  'METRICS',
+  'instrumentRecallWebhook',
+  'instrumentReconcileCheckpoint',
+];
 
 function runtimeNames(module) {
   return Object.keys(module)
