@@ -14,17 +14,13 @@ import {
   C2C_HISTORY_COMMAND,
   GROUP_HISTORY_COMMAND,
   HistoryPagingError,
-  reconcileRecalls,
   UnreadableHistoryError,
-  type ReconcileOptions,
 } from '../../lib/reconcile/reconcile';
 import type { HistoryClient } from '../../lib/reconcile/types';
-import type { AnyRecallEvent } from '../../lib/protocol/types';
-import { recallId, SDK_APP_ID, startFakeApp, type FakeApp } from './scenario';
+import { recallId, scriptedFakeApp, SDK_APP_ID } from './scenario';
 
 jest.setTimeout(30_000);
 
-const OK = { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' };
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe('history fields', () => {
@@ -39,28 +35,8 @@ describe('history fields', () => {
 });
 
 describe('a reconciliation pass at the edges of history answers', () => {
-  let app: FakeApp;
-  const delivered: AnyRecallEvent[] = [];
-
-  beforeAll(async () => {
-    app = await startFakeApp();
-  });
-  afterAll(() => app.close());
-  beforeEach(() => void delivered.splice(0));
-
-  function pass(options: Partial<ReconcileOptions>) {
-    return reconcileRecalls({
-      client: app.client,
-      since: Date.now() - 10 * 60 * 1000,
-      onRecall: (event) => void delivered.push(event),
-      onC2CRecall: (event) => void delivered.push(event),
-      ...options,
-    });
-  }
-
-  function answerNext(command: string, fields: object): void {
-    app.fake.injectFault({ command, rawBody: JSON.stringify({ ...OK, ...fields }) });
-  }
+  const scripted = scriptedFakeApp();
+  const { delivered, pass, answerNext } = scripted;
 
   it('delivers recalls whose entries name no sender or receiver, with empty accounts', async () => {
     answerNext(GROUP_HISTORY_COMMAND, {
@@ -123,10 +99,11 @@ describe('a reconciliation pass at the edges of history answers', () => {
   });
 
   it('fails, as stopped mid-read, a group whose pass is stopped between two pages', async () => {
-    const group = app.fake.createGroup();
+    const group = scripted.app.fake.createGroup();
     const seqs: number[] = [];
-    for (let i = 0; i < 30; i++) seqs.push(app.fake.sendGroupMessage({ groupId: group, from: 'alice' }).msgSeq);
-    await app.fake.recallGroupMessage({ groupId: group, msgSeq: seqs[29] });
+    for (let i = 0; i < 30; i++)
+      seqs.push(scripted.app.fake.sendGroupMessage({ groupId: group, from: 'alice' }).msgSeq);
+    await scripted.app.fake.recallGroupMessage({ groupId: group, msgSeq: seqs[29] });
     const controller = new AbortController();
     const report = await pass({
       groups: [group],

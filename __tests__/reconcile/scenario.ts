@@ -177,3 +177,33 @@ export function startReceiver(options: Omit<RecallWebhookOptions<never>, 'sdkApp
   const listener = createRecallListener({ sdkAppId: SDK_APP_ID, ...options });
   return listenOnLoopback(createServer(listener as never).listen(0, '127.0.0.1'));
 }
+
+const OK_ANSWER = { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' };
+
+/**
+ * A fake app for the enclosing suite whose history answers a test scripts one at a time, with a
+ * pass over the last 10 minutes that records what it delivered (emptied before each test).
+ */
+export function scriptedFakeApp() {
+  const scripted = {
+    app: undefined as unknown as FakeApp,
+    delivered: [] as AnyRecallEvent[],
+    pass: (options: Partial<ReconcileOptions>): Promise<ReconcileReport> =>
+      reconcileRecalls({
+        client: scripted.app.client,
+        since: Date.now() - 10 * 60 * 1000,
+        onRecall: (event) => void scripted.delivered.push(event),
+        onC2CRecall: (event) => void scripted.delivered.push(event),
+        ...options,
+      }),
+    /** The next answer of `command` is OK with these fields. */
+    answerNext: (command: string, fields: object): void =>
+      scripted.app.fake.injectFault({ command, rawBody: JSON.stringify({ ...OK_ANSWER, ...fields }) }),
+  };
+  beforeAll(async () => {
+    scripted.app = await startFakeApp();
+  });
+  afterAll(() => scripted.app.close());
+  beforeEach(() => void scripted.delivered.splice(0));
+  return scripted;
+}

@@ -9,50 +9,25 @@ import {
   C2C_HISTORY_COMMAND,
   GROUP_HISTORY_COMMAND,
   HistoryPagingError,
-  reconcileRecalls,
   UnreadableHistoryError,
-  type ReconcileOptions,
 } from '../../lib/reconcile/reconcile';
-import type { AnyRecallEvent } from '../../lib/protocol/types';
-import { recallId, startFakeApp, type FakeApp } from './scenario';
+import { recallId, scriptedFakeApp } from './scenario';
 
 jest.setTimeout(30_000);
 
-const OK = { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' };
-
 describe('a reconciliation pass never skips in silence', () => {
-  let app: FakeApp;
-  const delivered: AnyRecallEvent[] = [];
+  const scripted = scriptedFakeApp();
+  const { delivered, pass, answerNext } = scripted;
   const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-  beforeAll(async () => {
-    app = await startFakeApp();
-  });
-  afterAll(() => app.close());
-  beforeEach(() => void delivered.splice(0));
-
-  function pass(options: Partial<ReconcileOptions>) {
-    return reconcileRecalls({
-      client: app.client,
-      since: Date.now() - 10 * 60 * 1000,
-      onRecall: (event) => void delivered.push(event),
-      onC2CRecall: (event) => void delivered.push(event),
-      ...options,
-    });
-  }
-
-  /** The next history answer of `command` is this one. */
-  function answerNext(command: string, fields: object): void {
-    app.fake.injectFault({ command, rawBody: JSON.stringify({ ...OK, ...fields }) });
-  }
-
   it('reads on past an old message on the first page (an imported one, a skewed clock)', async () => {
-    const group = app.fake.createGroup();
+    const group = scripted.app.fake.createGroup();
     const recent = [];
-    for (let i = 0; i < 30; i++) recent.push(app.fake.sendGroupMessage({ groupId: group, from: 'alice' }).msgSeq);
+    for (let i = 0; i < 30; i++)
+      recent.push(scripted.app.fake.sendGroupMessage({ groupId: group, from: 'alice' }).msgSeq);
     // Seq 31: an imported message with a send time from a year ago, the newest by MsgSeq.
-    app.fake.sendGroupMessage({ groupId: group, from: 'importer', time: nowSeconds() - 365 * 24 * 3600 });
-    await app.fake.recallGroupMessage({ groupId: group, msgSeq: recent[2] });
+    scripted.app.fake.sendGroupMessage({ groupId: group, from: 'importer', time: nowSeconds() - 365 * 24 * 3600 });
+    await scripted.app.fake.recallGroupMessage({ groupId: group, msgSeq: recent[2] });
     const report = await pass({ groups: [group] });
     expect(delivered.map(recallId)).toEqual([`group ${group}/ ${recent[2]}`]);
     expect(report).toMatchObject({ scanned: { groups: 1 }, delivered: 1, unreadable: 0, failed: [] });
@@ -171,13 +146,13 @@ describe('a reconciliation pass never skips in silence', () => {
 
   it('ends listActiveGroups with an error when get_appid_group_list answers a Next that does not advance', async () => {
     answerNext(GROUP_LIST_COMMAND, { GroupIdList: [{ GroupId: '@TGS#gone' }], Next: 5 });
-    app.fake.injectFault({ command: GROUP_INFO_COMMAND, rawBody: JSON.stringify({ ...OK, GroupInfo: [] }) });
+    answerNext(GROUP_INFO_COMMAND, { GroupInfo: [] });
     answerNext(GROUP_LIST_COMMAND, { GroupIdList: [{ GroupId: '@TGS#gone' }], Next: 5 });
-    app.fake.injectFault({ command: GROUP_INFO_COMMAND, rawBody: JSON.stringify({ ...OK, GroupInfo: [] }) });
+    answerNext(GROUP_INFO_COMMAND, { GroupInfo: [] });
     const listed: unknown[] = [];
     await expect(
       (async () => {
-        for await (const group of listActiveGroups(app.client, { since: Date.now() })) listed.push(group);
+        for await (const group of listActiveGroups(scripted.app.client, { since: Date.now() })) listed.push(group);
       })(),
     ).rejects.toThrow('get_appid_group_list answered Next 5 twice: the group list does not advance');
   });
@@ -193,8 +168,12 @@ describe('a reconciliation pass never skips in silence', () => {
         RspMsgList: [{ From_Account: 'secret-sender', IsPlaceMsg: 2, MsgSeq: 1, MsgTimeStamp: nowSeconds() - 5 }],
       });
       await pass({ groups: ['@TGS#traced'] });
-      app.fake.injectFault({ command: GROUP_LIST_COMMAND, errorCode: 60009, errorInfo: 'private detail of the app' });
-      await expect(pass({ groups: listActiveGroups(app.client, { since: Date.now() }) })).rejects.toThrow(
+      scripted.app.fake.injectFault({
+        command: GROUP_LIST_COMMAND,
+        errorCode: 60009,
+        errorInfo: 'private detail of the app',
+      });
+      await expect(pass({ groups: listActiveGroups(scripted.app.client, { since: Date.now() }) })).rejects.toThrow(
         /private detail of the app/,
       );
     } finally {
